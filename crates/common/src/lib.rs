@@ -1,0 +1,6 @@
+#![doc = include_str!("../README.md")]
+
+pub mod env;
+pub mod telemetry;
+
+pub use env::{EnvError, Secret};

@@ -1,0 +1,111 @@
+//! One connection type over PostgreSQL and SQLite, its pool and the embedded migrations.
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+use crate::error::DbError;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// A connection to either backend; every query in this crate takes `&mut DbConn`.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    /// PostgreSQL (production).
+    Pg(PgConnection),
+    /// SQLite (embedded default).
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite://path`, `file:path` or a plain path.
+    Sqlite,
+}
+
+impl Backend {
+    /// Picks the backend from `DATABASE_URL`.
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// The pool type the binaries share.
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+/// A connection taken from the pool.
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+/// Turns `sqlite://path` into the path diesel expects; other URLs pass through.
+pub fn normalise_url(url: &str) -> String {
+    url.strip_prefix("sqlite://")
+        .map(str::to_string)
+        .unwrap_or_else(|| url.to_string())
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            // WAL lets readers run beside the single writer; busy_timeout makes writers queue instead
+            // of failing; foreign keys are off by default in SQLite.
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds a pool of `size` connections for `url` (PostgreSQL or SQLite).
+pub fn connect(url: &str, size: u32) -> Result<DbPool, DbError> {
+    let manager = ConnectionManager::<DbConn>::new(normalise_url(url));
+    Pool::builder()
+        .max_size(size.max(1))
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// Applies every pending migration for the connection's backend; returns how many ran.
+/// Safe to call from several processes at once on PostgreSQL (an advisory lock serialises them).
+pub fn run_migrations(conn: &mut DbConn) -> Result<usize, DbError> {
+    let applied = match conn {
+        DbConn::Pg(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(727274001)")?;
+            let r = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len());
+            c.batch_execute("SELECT pg_advisory_unlock(727274001)")?;
+            r
+        }
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    };
+    applied.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// The backend of a live connection.
+pub fn backend_of(conn: &DbConn) -> Backend {
+    match conn {
+        DbConn::Pg(_) => Backend::Postgres,
+        DbConn::Sqlite(_) => Backend::Sqlite,
+    }
+}
+
+/// A cheap round trip, for readiness checks.
+pub fn ping(conn: &mut DbConn) -> Result<(), DbError> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}

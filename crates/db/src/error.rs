@@ -1,0 +1,59 @@
+//! Errors of the data layer.
+//!
+//! Rules: queries return [`DbError`]; `NotFound` is only ever produced for a row that is genuinely
+//! absent (never for a failed query); a unique violation becomes [`DbError::Conflict`] so the API can
+//! answer 409; business refusals that depend on the data (insufficient funds) are their own variants.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// A data-layer failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule refused the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The account cannot cover the amount.
+    #[error("insufficient funds: required {required}, available {available}")]
+    InsufficientFunds {
+        /// Amount asked for (minor units).
+        required: i64,
+        /// Amount available (balance − reserved) at the time.
+        available: i64,
+    },
+    /// A stored value does not parse back into a domain type.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// Could not get a connection.
+    #[error("database pool: {0}")]
+    Pool(String),
+    /// Migrations failed.
+    #[error("migration: {0}")]
+    Migration(String),
+    /// Any other database error (connection lost, constraint, syntax).
+    #[error("database: {0}")]
+    Query(DieselError),
+}
+
+impl From<DieselError> for DbError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => DbError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                DbError::Conflict(info.message().to_string())
+            }
+            other => DbError::Query(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for DbError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        DbError::Pool(e.to_string())
+    }
+}
+
+/// Result alias of this crate.
+pub type DbResult<T> = Result<T, DbError>;

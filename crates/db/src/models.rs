@@ -1,0 +1,320 @@
+//! Row structs (what a SELECT returns) and `New*` insert structs, one pair per table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::*;
+
+/// A pension fund or any paying organisation.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    /// Primary key.
+    pub id: i64,
+    /// Unique display name (e.g. `CNSS`).
+    pub name: String,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+/// Insert form of [`Organisation`].
+#[derive(Debug, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct NewOrganisation<'a> {
+    /// Unique name.
+    pub name: &'a str,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+/// A person who logs in.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = users)]
+pub struct User {
+    /// Primary key.
+    pub id: i64,
+    /// Organisation the user acts for.
+    pub organisation_id: i64,
+    /// Unique login name.
+    pub username: String,
+    /// Optional unique e-mail (also accepted at login).
+    pub email: Option<String>,
+    /// bcrypt hash; never leaves the server.
+    pub password_hash: String,
+    /// `GESTIONNAIRE` or `SUPERVISEUR`.
+    pub role: String,
+    /// Inactive users cannot log in.
+    pub active: bool,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+/// Insert form of [`User`].
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    /// Organisation.
+    pub organisation_id: i64,
+    /// Unique login name.
+    pub username: &'a str,
+    /// Optional e-mail.
+    pub email: Option<&'a str>,
+    /// bcrypt hash.
+    pub password_hash: &'a str,
+    /// Role name.
+    pub role: &'a str,
+    /// Active flag.
+    pub active: bool,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+/// The organisation's money in one currency, as held by the gateway.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = accounts)]
+pub struct Account {
+    /// Primary key.
+    pub id: i64,
+    /// Owner.
+    pub organisation_id: i64,
+    /// Public unique id of the account.
+    pub account_id: String,
+    /// Payer party id type sent as `from.idType`.
+    pub party_id_type: String,
+    /// Payer party identifier sent as `from.idValue`.
+    pub party_identifier: String,
+    /// ISO-4217 code.
+    pub currency: String,
+    /// Money held, minor units.
+    pub balance: i64,
+    /// Part of `balance` promised to bulks still running.
+    pub reserved: i64,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last change (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+impl Account {
+    /// `balance − reserved`.
+    pub fn available(&self) -> i64 {
+        self.balance - self.reserved
+    }
+}
+
+/// Insert form of [`Account`] (starts at zero; money comes in through `credit`).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct NewAccount<'a> {
+    /// Owner.
+    pub organisation_id: i64,
+    /// Public unique id.
+    pub account_id: &'a str,
+    /// Payer party id type.
+    pub party_id_type: &'a str,
+    /// Payer party identifier.
+    pub party_identifier: &'a str,
+    /// ISO-4217 code.
+    pub currency: &'a str,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Same as creation time.
+    pub updated_at: NaiveDateTime,
+}
+
+/// One uploaded file: a set of transfers paid from one account.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = bulk_transfers)]
+pub struct Bulk {
+    /// Primary key.
+    pub id: i64,
+    /// Public id, `bulk-<uuid>`.
+    pub bulk_id: String,
+    /// Owner organisation.
+    pub organisation_id: i64,
+    /// Payer account.
+    pub account_pk: i64,
+    /// Currency of every row.
+    pub currency: String,
+    /// Σ amounts, minor units (reserved at creation).
+    pub total_amount: i64,
+    /// Number of rows.
+    pub total_count: i64,
+    /// Rows COMPLETED.
+    pub succeeded_count: i64,
+    /// Rows FAILED.
+    pub failed_count: i64,
+    /// Σ amounts of COMPLETED rows.
+    pub succeeded_amount: i64,
+    /// Σ amounts of FAILED rows.
+    pub failed_amount: i64,
+    /// Bulk state name.
+    pub state: String,
+    /// SHA-256 of the uploaded bytes (duplicate-upload guard).
+    pub file_sha256: String,
+    /// Original file name, if sent.
+    pub file_name: Option<String>,
+    /// Client's `Idempotency-Key`.
+    pub idempotency_key: Option<String>,
+    /// Completion-notice URL.
+    pub callback_url: Option<String>,
+    /// User who uploaded.
+    pub created_by: i64,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+    /// When the bulk reached a final state.
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+/// Insert form of [`Bulk`].
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = bulk_transfers)]
+pub struct NewBulk {
+    /// Public id.
+    pub bulk_id: String,
+    /// Owner organisation.
+    pub organisation_id: i64,
+    /// Payer account.
+    pub account_pk: i64,
+    /// Currency.
+    pub currency: String,
+    /// Σ amounts.
+    pub total_amount: i64,
+    /// Row count.
+    pub total_count: i64,
+    /// Initial state (`PENDING`).
+    pub state: String,
+    /// SHA-256 hex of the file.
+    pub file_sha256: String,
+    /// File name.
+    pub file_name: Option<String>,
+    /// Idempotency key.
+    pub idempotency_key: Option<String>,
+    /// Callback URL.
+    pub callback_url: Option<String>,
+    /// Uploader.
+    pub created_by: i64,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Same as creation time.
+    pub updated_at: NaiveDateTime,
+}
+
+/// One payment to one pensioner.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = individual_transfers)]
+pub struct Transfer {
+    /// Primary key.
+    pub id: i64,
+    /// Owning bulk.
+    pub bulk_pk: i64,
+    /// Physical line in the uploaded file.
+    pub line: i64,
+    /// Row id from the file (or generated), unique in the bulk.
+    pub transfer_id: String,
+    /// UUID sent to the adapter as `transferId`, fixed at upload.
+    pub mojaloop_transfer_id: String,
+    /// Payee id type.
+    pub party_id_type: String,
+    /// Payee identifier.
+    pub party_identifier: String,
+    /// Beneficiary name from the file.
+    pub payee_name: Option<String>,
+    /// Minor units.
+    pub amount: i64,
+    /// Transfer status name.
+    pub status: String,
+    /// FSPIOP or gateway error code.
+    pub error_code: Option<String>,
+    /// Human error text.
+    pub error_message: Option<String>,
+    /// POST attempts made (at most one reaches the adapter).
+    pub attempt_count: i32,
+    /// Lookups made while UNKNOWN.
+    pub lookup_count: i32,
+    /// When a worker claimed it.
+    pub claimed_at: Option<NaiveDateTime>,
+    /// When the next lookup is due (UNKNOWN rows).
+    pub next_lookup_at: Option<NaiveDateTime>,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+    /// When it became final.
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+/// Insert form of [`Transfer`].
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = individual_transfers)]
+pub struct NewTransfer {
+    /// Owning bulk (set by `create_bulk`).
+    pub bulk_pk: i64,
+    /// Physical line.
+    pub line: i64,
+    /// Row id.
+    pub transfer_id: String,
+    /// Adapter UUID.
+    pub mojaloop_transfer_id: String,
+    /// Payee id type.
+    pub party_id_type: String,
+    /// Payee identifier.
+    pub party_identifier: String,
+    /// Beneficiary name.
+    pub payee_name: Option<String>,
+    /// Minor units.
+    pub amount: i64,
+    /// `PENDING`.
+    pub status: String,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Same as creation time.
+    pub updated_at: NaiveDateTime,
+}
+
+/// One journal line.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = ledger_entries)]
+pub struct LedgerEntry {
+    /// Primary key.
+    pub id: i64,
+    /// Account moved.
+    pub account_pk: i64,
+    /// Bulk concerned.
+    pub bulk_pk: Option<i64>,
+    /// Transfer concerned.
+    pub transfer_pk: Option<i64>,
+    /// CREDIT, RESERVE, CONSUME or RELEASE.
+    pub kind: String,
+    /// Minor units, > 0.
+    pub amount: i64,
+    /// When.
+    pub created_at: NaiveDateTime,
+}
+
+/// Insert form of [`LedgerEntry`].
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ledger_entries)]
+pub struct NewLedgerEntry {
+    /// Account moved.
+    pub account_pk: i64,
+    /// Bulk concerned.
+    pub bulk_pk: Option<i64>,
+    /// Transfer concerned.
+    pub transfer_pk: Option<i64>,
+    /// Kind name.
+    pub kind: String,
+    /// Minor units.
+    pub amount: i64,
+    /// When.
+    pub created_at: NaiveDateTime,
+}
+
+/// Current UTC time as stored in the database (microsecond precision on both backends).
+pub fn now() -> NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    // Truncate to microseconds so a value read back equals the value written on both backends.
+    t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
+}

@@ -1,0 +1,157 @@
+//! Bulk transfers: creation (rows + reservation in one transaction), reads, state changes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::BulkState;
+
+use crate::connection::DbConn;
+use crate::error::{DbError, DbResult};
+use crate::models::{Bulk, NewBulk, NewTransfer, now};
+use crate::queries::accounts;
+use crate::schema::bulk_transfers::dsl as b;
+use crate::schema::individual_transfers::dsl as t;
+
+/// Rows per multi-row INSERT: 11 binds a row stays well under both backends' parameter limits.
+const INSERT_CHUNK: usize = 2_000;
+
+/// Stores a bulk, all its transfer rows and the reservation of its total in ONE transaction:
+/// either everything is written or nothing is. `rows[i].bulk_pk` is filled in here.
+pub fn create(conn: &mut DbConn, bulk: &NewBulk, rows: &mut [NewTransfer]) -> DbResult<Bulk> {
+    conn.transaction::<_, DbError, _>(|c| {
+        // The first statement writes, so SQLite takes its write lock at once (no lock upgrade).
+        let bulk_pk: i64 = diesel::insert_into(b::bulk_transfers)
+            .values(bulk)
+            .returning(b::id)
+            .get_result(c)?;
+        accounts::reserve(c, bulk.account_pk, Some(bulk_pk), bulk.total_amount)?;
+        for r in rows.iter_mut() {
+            r.bulk_pk = bulk_pk;
+        }
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            insert_transfers(c, chunk)?;
+        }
+        get(c, bulk_pk)
+    })
+}
+
+fn insert_transfers(conn: &mut DbConn, chunk: &[NewTransfer]) -> DbResult<()> {
+    match conn {
+        DbConn::Pg(c) => {
+            diesel::insert_into(t::individual_transfers)
+                .values(chunk)
+                .execute(c)?;
+        }
+        DbConn::Sqlite(c) => {
+            diesel::insert_into(t::individual_transfers)
+                .values(chunk)
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// By primary key.
+pub fn get(conn: &mut DbConn, id: i64) -> DbResult<Bulk> {
+    Ok(b::bulk_transfers
+        .find(id)
+        .select(Bulk::as_select())
+        .first(conn)?)
+}
+
+/// By public id, whatever the organisation (workers).
+pub fn find(conn: &mut DbConn, bulk_id: &str) -> DbResult<Option<Bulk>> {
+    Ok(b::bulk_transfers
+        .filter(b::bulk_id.eq(bulk_id))
+        .select(Bulk::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// By public id, only if it belongs to `org` (API visibility rule).
+pub fn find_for_org(conn: &mut DbConn, org: i64, bulk_id: &str) -> DbResult<Option<Bulk>> {
+    Ok(b::bulk_transfers
+        .filter(b::bulk_id.eq(bulk_id))
+        .filter(b::organisation_id.eq(org))
+        .select(Bulk::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The organisation's bulks, newest first, strictly older than the cursor `before` (a primary key).
+pub fn list_for_org(
+    conn: &mut DbConn,
+    org: i64,
+    state: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<Bulk>> {
+    let mut q = b::bulk_transfers
+        .filter(b::organisation_id.eq(org))
+        .select(Bulk::as_select())
+        .order(b::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = state {
+        q = q.filter(b::state.eq(s.to_string()));
+    }
+    if let Some(before) = before {
+        q = q.filter(b::id.lt(before));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The bulk created with this idempotency key by the organisation, if any.
+pub fn find_by_idempotency_key(conn: &mut DbConn, org: i64, key: &str) -> DbResult<Option<Bulk>> {
+    Ok(b::bulk_transfers
+        .filter(b::organisation_id.eq(org))
+        .filter(b::idempotency_key.eq(key))
+        .select(Bulk::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A non-FAILED bulk of the organisation with the same file hash created since `since`.
+pub fn find_recent_by_sha(
+    conn: &mut DbConn,
+    org: i64,
+    sha: &str,
+    since: NaiveDateTime,
+) -> DbResult<Option<Bulk>> {
+    Ok(b::bulk_transfers
+        .filter(b::organisation_id.eq(org))
+        .filter(b::file_sha256.eq(sha))
+        .filter(b::created_at.ge(since))
+        .filter(b::state.ne(BulkState::Failed.as_str()))
+        .order(b::id.desc())
+        .select(Bulk::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// `PENDING → PROCESSING`; `false` if the bulk was not PENDING (a duplicate job).
+pub fn mark_processing(conn: &mut DbConn, bulk_pk: i64) -> DbResult<bool> {
+    let n = diesel::update(
+        b::bulk_transfers
+            .find(bulk_pk)
+            .filter(b::state.eq(BulkState::Pending.as_str())),
+    )
+    .set((
+        b::state.eq(BulkState::Processing.as_str()),
+        b::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Marks activity on a bulk (the sweep treats a PROCESSING bulk without activity as stalled).
+pub fn touch(conn: &mut DbConn, bulk_pk: i64) -> DbResult<()> {
+    diesel::update(b::bulk_transfers.find(bulk_pk))
+        .set(b::updated_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Number of bulks, for tests that prove a refusal stored nothing.
+pub fn count(conn: &mut DbConn) -> DbResult<i64> {
+    Ok(b::bulk_transfers.count().get_result(conn)?)
+}

@@ -1,0 +1,75 @@
+//! Revoked refresh tokens and failed-login records (shared by every API replica).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::connection::DbConn;
+use crate::error::{DbError, DbResult};
+use crate::schema::{login_failures::dsl as lf, revoked_tokens::dsl as rt};
+
+/// Revokes a token id until `expires_at`; revoking twice returns `false` the second time.
+pub fn revoke_token(conn: &mut DbConn, jti: &str, expires_at: NaiveDateTime) -> DbResult<bool> {
+    let res = diesel::insert_into(rt::revoked_tokens)
+        .values((rt::jti.eq(jti), rt::expires_at.eq(expires_at)))
+        .execute(conn);
+    match res {
+        Ok(_) => Ok(true),
+        Err(e) => match DbError::from(e) {
+            DbError::Conflict(_) => Ok(false),
+            other => Err(other),
+        },
+    }
+}
+
+/// Whether a token id was revoked.
+pub fn is_revoked(conn: &mut DbConn, jti: &str) -> DbResult<bool> {
+    let n: i64 = rt::revoked_tokens
+        .filter(rt::jti.eq(jti))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Forgets revocations whose token has expired anyway.
+pub fn purge_revoked(conn: &mut DbConn, now: NaiveDateTime) -> DbResult<usize> {
+    Ok(diesel::delete(rt::revoked_tokens.filter(rt::expires_at.lt(now))).execute(conn)?)
+}
+
+/// Records one failed login for `username`.
+pub fn record_login_failure(conn: &mut DbConn, username: &str, at: NaiveDateTime) -> DbResult<()> {
+    diesel::insert_into(lf::login_failures)
+        .values((lf::username.eq(username), lf::failed_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Failed logins for `username` since `since`, and the oldest of them (for `Retry-After`).
+pub fn login_failures_since(
+    conn: &mut DbConn,
+    username: &str,
+    since: NaiveDateTime,
+) -> DbResult<(i64, Option<NaiveDateTime>)> {
+    let q = lf::login_failures
+        .filter(lf::username.eq(username))
+        .filter(lf::failed_at.ge(since));
+    let count: i64 = q.count().get_result(conn)?;
+    let oldest: Option<NaiveDateTime> = q
+        .select(lf::failed_at)
+        .order(lf::failed_at.asc())
+        .first(conn)
+        .optional()?;
+    Ok((count, oldest))
+}
+
+/// Clears the failures of `username` (after a successful login) and every record older than `before`.
+pub fn clear_login_failures(
+    conn: &mut DbConn,
+    username: &str,
+    before: NaiveDateTime,
+) -> DbResult<()> {
+    diesel::delete(
+        lf::login_failures.filter(lf::username.eq(username).or(lf::failed_at.lt(before))),
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! Recording transfer outcomes with their money, many at once.
+//!
+//! One call is one transaction: each row's final status, the ledger CONSUME (success) or RELEASE
+//! (failure) with its journal line, the bulk counters, and — when the last row becomes final — the
+//! bulk's final state. A row already final is skipped (its conditional UPDATE matches nothing), so a
+//! duplicate job or a late result can never move money twice. Batching matters: every settlement
+//! touches the same account and bulk rows, so one transaction per ~100 results instead of one per
+//! row is what lets the gateway settle thousands of transfers a second.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::{BulkState, LedgerKind, TransferStatus};
+use std::collections::BTreeMap;
+
+use crate::connection::DbConn;
+use crate::error::{DbError, DbResult};
+use crate::models::{NewLedgerEntry, now};
+use crate::queries::accounts;
+use crate::schema::bulk_transfers::dsl as b;
+use crate::schema::individual_transfers::dsl as t;
+use crate::schema::ledger_entries::dsl as le;
+
+/// What became of one transfer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// Money moved: consume the reservation.
+    Completed,
+    /// Certainly not paid: release the reservation.
+    Failed {
+        /// FSPIOP or gateway code.
+        code: String,
+        /// Human text.
+        message: String,
+    },
+    /// Outcome not known (`PROCESSING → UNKNOWN`); money stays reserved until a lookup decides.
+    Unknown {
+        /// Why it is unknown.
+        reason: String,
+        /// When to look it up.
+        next_lookup_at: NaiveDateTime,
+    },
+    /// A lookup could not decide yet; try again later (row stays UNKNOWN).
+    Reschedule {
+        /// When to look it up again.
+        next_lookup_at: NaiveDateTime,
+    },
+}
+
+/// One outcome to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettleItem {
+    /// `individual_transfers.id`.
+    pub transfer_pk: i64,
+    /// The outcome.
+    pub resolution: Resolution,
+}
+
+/// A bulk's counters after the batch, for progress events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkCounters {
+    /// Bulk primary key.
+    pub bulk_pk: i64,
+    /// Public id.
+    pub bulk_id: String,
+    /// State after the batch.
+    pub state: BulkState,
+    /// Rows COMPLETED.
+    pub succeeded: i64,
+    /// Rows FAILED.
+    pub failed: i64,
+    /// Rows in the bulk.
+    pub total: i64,
+    /// Whether this batch made the bulk final.
+    pub became_final: bool,
+}
+
+#[derive(Default)]
+struct Delta {
+    ok: i64,
+    ok_amount: i64,
+    ko: i64,
+    ko_amount: i64,
+    entries: Vec<(i64, LedgerKind, i64)>, // (transfer_pk, kind, amount)
+}
+
+const OPEN: [&str; 2] = ["PROCESSING", "UNKNOWN"];
+
+/// Records a batch of outcomes in one transaction and returns the counters of every bulk whose
+/// counters changed. Rows already final are ignored.
+pub fn settle_batch(conn: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounters>> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    conn.transaction::<_, DbError, _>(|c| settle_in_tx(c, items))
+}
+
+fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounters>> {
+    let at = now();
+    let mut deltas: BTreeMap<i64, Delta> = BTreeMap::new();
+
+    let completed: Vec<i64> = items
+        .iter()
+        .filter(|i| i.resolution == Resolution::Completed)
+        .map(|i| i.transfer_pk)
+        .collect();
+    if !completed.is_empty() {
+        let rows: Vec<(i64, i64, i64)> = diesel::update(
+            t::individual_transfers
+                .filter(t::id.eq_any(&completed))
+                .filter(t::status.eq_any(OPEN)),
+        )
+        .set((
+            t::status.eq(TransferStatus::Completed.as_str()),
+            t::completed_at.eq(Some(at)),
+            t::updated_at.eq(at),
+            t::next_lookup_at.eq(None::<NaiveDateTime>),
+            t::error_code.eq(None::<String>),
+            t::error_message.eq(None::<String>),
+        ))
+        .returning((t::id, t::bulk_pk, t::amount))
+        .get_results(c)?;
+        for (id, bulk_pk, amount) in rows {
+            let d = deltas.entry(bulk_pk).or_default();
+            d.ok += 1;
+            d.ok_amount += amount;
+            d.entries.push((id, LedgerKind::Consume, amount));
+        }
+    }
+
+    for item in items {
+        match &item.resolution {
+            Resolution::Completed => {}
+            Resolution::Failed { code, message } => {
+                let row: Option<(i64, i64, i64)> = diesel::update(
+                    t::individual_transfers
+                        .find(item.transfer_pk)
+                        .filter(t::status.eq_any(OPEN)),
+                )
+                .set((
+                    t::status.eq(TransferStatus::Failed.as_str()),
+                    t::error_code.eq(Some(code.as_str())),
+                    t::error_message.eq(Some(message.as_str())),
+                    t::completed_at.eq(Some(at)),
+                    t::updated_at.eq(at),
+                    t::next_lookup_at.eq(None::<NaiveDateTime>),
+                ))
+                .returning((t::id, t::bulk_pk, t::amount))
+                .get_result(c)
+                .optional()?;
+                if let Some((id, bulk_pk, amount)) = row {
+                    let d = deltas.entry(bulk_pk).or_default();
+                    d.ko += 1;
+                    d.ko_amount += amount;
+                    d.entries.push((id, LedgerKind::Release, amount));
+                }
+            }
+            Resolution::Unknown {
+                reason,
+                next_lookup_at,
+            } => {
+                diesel::update(
+                    t::individual_transfers
+                        .find(item.transfer_pk)
+                        .filter(t::status.eq(TransferStatus::Processing.as_str())),
+                )
+                .set((
+                    t::status.eq(TransferStatus::Unknown.as_str()),
+                    t::error_message.eq(Some(reason.as_str())),
+                    t::next_lookup_at.eq(Some(*next_lookup_at)),
+                    t::updated_at.eq(at),
+                ))
+                .execute(c)?;
+            }
+            Resolution::Reschedule { next_lookup_at } => {
+                diesel::update(
+                    t::individual_transfers
+                        .find(item.transfer_pk)
+                        .filter(t::status.eq(TransferStatus::Unknown.as_str())),
+                )
+                .set((
+                    t::next_lookup_at.eq(Some(*next_lookup_at)),
+                    t::lookup_count.eq(t::lookup_count + 1),
+                    t::updated_at.eq(at),
+                ))
+                .execute(c)?;
+            }
+        }
+    }
+
+    let mut out = Vec::new();
+    let mut per_account: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let mut journal: Vec<NewLedgerEntry> = Vec::new();
+    // Bulks in key order, then accounts in key order: every worker locks in the same order.
+    for (bulk_pk, d) in &deltas {
+        let (bulk_id, account_pk, ok, ko, total, state): (String, i64, i64, i64, i64, String) =
+            diesel::update(b::bulk_transfers.find(*bulk_pk))
+                .set((
+                    b::succeeded_count.eq(b::succeeded_count + d.ok),
+                    b::failed_count.eq(b::failed_count + d.ko),
+                    b::succeeded_amount.eq(b::succeeded_amount + d.ok_amount),
+                    b::failed_amount.eq(b::failed_amount + d.ko_amount),
+                    b::updated_at.eq(at),
+                ))
+                .returning((
+                    b::bulk_id,
+                    b::account_pk,
+                    b::succeeded_count,
+                    b::failed_count,
+                    b::total_count,
+                    b::state,
+                ))
+                .get_result(c)?;
+        let mut state =
+            BulkState::parse(&state).map_err(|e| DbError::Corrupt(format!("bulk state: {e}")))?;
+        let mut became_final = false;
+        if let Some(fin) = BulkState::final_from_counts(ok, ko, total)
+            && !state.is_final()
+        {
+            diesel::update(b::bulk_transfers.find(*bulk_pk))
+                .set((b::state.eq(fin.as_str()), b::completed_at.eq(Some(at))))
+                .execute(c)?;
+            state = fin;
+            became_final = true;
+        }
+        let acc = per_account.entry(account_pk).or_default();
+        acc.0 += d.ok_amount;
+        acc.1 += d.ko_amount;
+        journal.extend(d.entries.iter().map(|(tid, kind, amount)| NewLedgerEntry {
+            account_pk,
+            bulk_pk: Some(*bulk_pk),
+            transfer_pk: Some(*tid),
+            kind: kind.as_str().to_string(),
+            amount: *amount,
+            created_at: at,
+        }));
+        out.push(BulkCounters {
+            bulk_pk: *bulk_pk,
+            bulk_id,
+            state,
+            succeeded: ok,
+            failed: ko,
+            total,
+            became_final,
+        });
+    }
+    for (account_pk, (consumed, released)) in per_account {
+        accounts::apply_settlement(c, account_pk, consumed, released)?;
+    }
+    for chunk in journal.chunks(2_000) {
+        insert_journal(c, chunk)?;
+    }
+    Ok(out)
+}
+
+fn insert_journal(conn: &mut DbConn, chunk: &[NewLedgerEntry]) -> DbResult<()> {
+    match conn {
+        DbConn::Pg(c) => diesel::insert_into(le::ledger_entries)
+            .values(chunk)
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(le::ledger_entries)
+            .values(chunk)
+            .execute(c)?,
+    };
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! Individual transfers: paged reads for the API, claiming for the workers.
+
+use diesel::prelude::*;
+use domain::TransferStatus;
+
+use crate::connection::DbConn;
+use crate::error::DbResult;
+use crate::models::{Transfer, now};
+use crate::schema::individual_transfers::dsl as t;
+
+/// A page of a bulk's transfers in file order, strictly after the cursor `after` (a primary key).
+pub fn page(
+    conn: &mut DbConn,
+    bulk_pk: i64,
+    status: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<Transfer>> {
+    let mut q = t::individual_transfers
+        .filter(t::bulk_pk.eq(bulk_pk))
+        .select(Transfer::as_select())
+        .order(t::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(t::status.eq(s.to_string()));
+    }
+    if let Some(after) = after {
+        q = q.filter(t::id.gt(after));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Row counts per status for one bulk.
+pub fn count_by_status(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Vec<(String, i64)>> {
+    Ok(t::individual_transfers
+        .filter(t::bulk_pk.eq(bulk_pk))
+        .group_by(t::status)
+        .select((t::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Total number of transfer rows (tests).
+pub fn count(conn: &mut DbConn) -> DbResult<i64> {
+    Ok(t::individual_transfers.count().get_result(conn)?)
+}
+
+/// By primary key.
+pub fn get(conn: &mut DbConn, id: i64) -> DbResult<Transfer> {
+    Ok(t::individual_transfers
+        .find(id)
+        .select(Transfer::as_select())
+        .first(conn)?)
+}
+
+/// Claims up to `limit` PENDING rows of a bulk (`PENDING → PROCESSING`, `attempt_count + 1`) and
+/// returns them. Concurrent claimers never get the same row: PostgreSQL skips rows another claimer
+/// holds, SQLite has a single writer. A bulk with nothing left to claim returns an empty list.
+pub fn claim(conn: &mut DbConn, bulk_pk: i64, limit: i64) -> DbResult<Vec<Transfer>> {
+    let pending = TransferStatus::Pending.as_str();
+    let processing = TransferStatus::Processing.as_str();
+    let at = now();
+    let rows = match conn {
+        DbConn::Pg(c) => c.transaction::<_, diesel::result::Error, _>(|c| {
+            let ids: Vec<i64> = t::individual_transfers
+                .filter(t::bulk_pk.eq(bulk_pk))
+                .filter(t::status.eq(pending))
+                .order(t::id.asc())
+                .limit(limit)
+                .select(t::id)
+                .for_update()
+                .skip_locked()
+                .load(c)?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel::update(
+                t::individual_transfers
+                    .filter(t::id.eq_any(&ids))
+                    .filter(t::status.eq(pending)),
+            )
+            .set((
+                t::status.eq(processing),
+                t::claimed_at.eq(at),
+                t::updated_at.eq(at),
+                t::attempt_count.eq(t::attempt_count + 1),
+            ))
+            .returning(Transfer::as_returning())
+            .get_results(c)
+        })?,
+        // BEGIN IMMEDIATE takes the write lock before the read, so the select-then-update pair
+        // cannot interleave with another claimer.
+        DbConn::Sqlite(c) => c.immediate_transaction::<_, diesel::result::Error, _>(|c| {
+            let ids: Vec<i64> = t::individual_transfers
+                .filter(t::bulk_pk.eq(bulk_pk))
+                .filter(t::status.eq(pending))
+                .order(t::id.asc())
+                .limit(limit)
+                .select(t::id)
+                .load(c)?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel::update(
+                t::individual_transfers
+                    .filter(t::id.eq_any(&ids))
+                    .filter(t::status.eq(pending)),
+            )
+            .set((
+                t::status.eq(processing),
+                t::claimed_at.eq(at),
+                t::updated_at.eq(at),
+                t::attempt_count.eq(t::attempt_count + 1),
+            ))
+            .returning(Transfer::as_returning())
+            .get_results(c)
+        })?,
+    };
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Whether a bulk still has PENDING rows (the worker keeps fanning out while it does).
+pub fn has_pending(conn: &mut DbConn, bulk_pk: i64) -> DbResult<bool> {
+    let one: Option<i64> = t::individual_transfers
+        .filter(t::bulk_pk.eq(bulk_pk))
+        .filter(t::status.eq(TransferStatus::Pending.as_str()))
+        .select(t::id)
+        .first(conn)
+        .optional()?;
+    Ok(one.is_some())
+}

@@ -1,0 +1,130 @@
+//! Diesel table definitions, shared by both backends (written by hand to match `migrations/*/`).
+#![allow(missing_docs)]
+
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        username -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Text,
+        role -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        account_id -> Text,
+        party_id_type -> Text,
+        party_identifier -> Text,
+        currency -> Text,
+        balance -> BigInt,
+        reserved -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bulk_transfers (id) {
+        id -> BigInt,
+        bulk_id -> Text,
+        organisation_id -> BigInt,
+        account_pk -> BigInt,
+        currency -> Text,
+        total_amount -> BigInt,
+        total_count -> BigInt,
+        succeeded_count -> BigInt,
+        failed_count -> BigInt,
+        succeeded_amount -> BigInt,
+        failed_amount -> BigInt,
+        state -> Text,
+        file_sha256 -> Text,
+        file_name -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        callback_url -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    individual_transfers (id) {
+        id -> BigInt,
+        bulk_pk -> BigInt,
+        line -> BigInt,
+        transfer_id -> Text,
+        mojaloop_transfer_id -> Text,
+        party_id_type -> Text,
+        party_identifier -> Text,
+        payee_name -> Nullable<Text>,
+        amount -> BigInt,
+        status -> Text,
+        error_code -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        attempt_count -> Integer,
+        lookup_count -> Integer,
+        claimed_at -> Nullable<Timestamp>,
+        next_lookup_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        account_pk -> BigInt,
+        bulk_pk -> Nullable<BigInt>,
+        transfer_pk -> Nullable<BigInt>,
+        kind -> Text,
+        amount -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        username -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(accounts -> organisations (organisation_id));
+diesel::joinable!(bulk_transfers -> accounts (account_pk));
+diesel::joinable!(individual_transfers -> bulk_transfers (bulk_pk));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    accounts,
+    bulk_transfers,
+    individual_transfers,
+    ledger_entries,
+    revoked_tokens,
+    login_failures,
+);

@@ -1,0 +1,23 @@
+#![doc = include_str!("../README.md")]
+
+pub mod csv;
+pub mod error;
+pub mod ids;
+pub mod jobs;
+pub mod ledger;
+pub mod money;
+pub mod party;
+pub mod progress;
+pub mod role;
+pub mod state;
+
+pub use crate::csv::{CsvFormat, ParseOptions, ParsedFile, ParsedRow, RowProblem, parse_csv};
+pub use error::{LedgerError, MoneyError, PartyError, TransitionError, UnknownValue};
+pub use ids::{new_bulk_id, new_mojaloop_transfer_id, sha256_hex};
+pub use jobs::{BulkJob, ChunkJob};
+pub use ledger::{AccountBalance, LedgerKind};
+pub use money::{Amount, Currency};
+pub use party::{PartyIdType, PartyIdentifier};
+pub use progress::ProgressEvent;
+pub use role::Role;
+pub use state::{BulkState, TransferStatus};

@@ -1,0 +1,247 @@
+//! Job queues: where the API hands a stored bulk to the workers.
+
+use apalis_core::backend::TaskSink;
+use apalis_core::backend::memory::{MemorySink, MemoryStorage};
+use apalis_core::task::builder::TaskBuilder;
+use apalis_redis::{Config, ConnectionManager, RedisStorage};
+use async_trait::async_trait;
+use domain::{BulkJob, ChunkJob};
+use futures::SinkExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The queue could not take the job (Redis down, channel closed). The database stays the source of
+/// truth: the recovery sweep re-queues what could not be pushed.
+#[derive(Debug, thiserror::Error)]
+#[error("queue unavailable: {0}")]
+pub struct QueueError(pub String);
+
+/// Pushes jobs for the workers.
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Queues the job that starts a stored bulk.
+    async fn push_bulk(&self, job: BulkJob) -> Result<(), QueueError>;
+    /// Queues chunk jobs (a share of one bulk's rows each).
+    async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError>;
+    /// Whether the queue answers (readiness).
+    async fn ping(&self) -> Result<(), QueueError>;
+}
+
+/// apalis-redis configuration shared by producers and consumers of one queue. Queue names carry no
+/// `:` (apalis-redis uses it as a separator); task locking is off because it scans the whole backlog
+/// per job — delivery is at-least-once either way and every job is idempotent.
+pub fn redis_config(prefix: &str, name: &str, batch: usize) -> Config {
+    Config::default()
+        .queue(format!("{prefix}{name}"))
+        .batch_size(batch.max(1))
+        .lock_tasks(false)
+        .persist_results(false)
+        .heartbeat_interval(Duration::from_secs(5))
+        .missed_heartbeats(3)
+}
+
+/// Queue names (without prefix).
+pub const BULK_QUEUE: &str = "gateway_bulk";
+/// Chunk queue name (without prefix).
+pub const CHUNK_QUEUE: &str = "gateway_chunk";
+
+/// Both queues on Redis.
+#[derive(Clone)]
+pub struct RedisQueue {
+    conn: ConnectionManager,
+    prefix: String,
+    batch: usize,
+}
+
+impl RedisQueue {
+    /// Connects to `url`; `prefix` isolates deployments and tests (letters, digits, `_`).
+    pub async fn connect(url: &str, prefix: &str, batch: usize) -> Result<RedisQueue, QueueError> {
+        let conn = connect_manager(url).await?;
+        Ok(RedisQueue {
+            conn,
+            prefix: prefix.to_string(),
+            batch,
+        })
+    }
+
+    /// The bulk-job storage (for a worker to consume).
+    pub fn bulk_storage(&self) -> RedisStorage<BulkJob> {
+        RedisStorage::new(self.conn.clone()).with_config(redis_config(
+            &self.prefix,
+            BULK_QUEUE,
+            self.batch,
+        ))
+    }
+
+    /// The chunk-job storage (for a worker to consume).
+    pub fn chunk_storage(&self) -> RedisStorage<ChunkJob> {
+        RedisStorage::new(self.conn.clone()).with_config(redis_config(
+            &self.prefix,
+            CHUNK_QUEUE,
+            self.batch,
+        ))
+    }
+
+    /// The connection, for callers that need raw Redis (tests cleaning their prefix).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// The key prefix in use.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+}
+
+/// Connects a managed (auto-reconnecting) Redis connection, failing fast when Redis is down.
+pub async fn connect_manager(url: &str) -> Result<ConnectionManager, QueueError> {
+    let client = redis::Client::open(url).map_err(|e| QueueError(e.to_string()))?;
+    let cfg = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(Duration::from_secs(5)))
+        .set_number_of_retries(2);
+    client
+        .get_connection_manager_with_config(cfg)
+        .await
+        .map_err(|e| QueueError(e.to_string()))
+}
+
+#[async_trait]
+impl JobQueue for RedisQueue {
+    async fn push_bulk(&self, job: BulkJob) -> Result<(), QueueError> {
+        self.bulk_storage()
+            .push(job)
+            .await
+            .map_err(|e| QueueError(e.to_string()))
+    }
+
+    async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        self.chunk_storage()
+            .push_bulk(jobs)
+            .await
+            .map_err(|e| QueueError(e.to_string()))
+    }
+
+    async fn ping(&self) -> Result<(), QueueError> {
+        let mut c = self.conn.clone();
+        redis::cmd("PING")
+            .query_async::<String>(&mut c)
+            .await
+            .map(|_| ())
+            .map_err(|e| QueueError(e.to_string()))
+    }
+}
+
+type SharedSink<T> = Arc<
+    futures::lock::Mutex<
+        Box<
+            dyn futures::Sink<
+                    apalis_core::task::Task<T>,
+                    Error = apalis_core::backend::memory::MemoryStorageError,
+                > + Send
+                + Sync
+                + Unpin,
+        >,
+    >,
+>;
+
+/// Both queues in process memory (embedded mode): apalis `MemoryStorage`, not durable — after a
+/// restart the recovery sweep re-queues from the database.
+#[derive(Clone)]
+pub struct MemoryQueue {
+    bulk: SharedSink<BulkJob>,
+    chunk: SharedSink<ChunkJob>,
+}
+
+/// The consumer halves of a [`MemoryQueue`], handed to the in-process worker once.
+pub struct MemoryStorages {
+    /// Bulk jobs.
+    pub bulk: MemoryStorage<BulkJob>,
+    /// Chunk jobs.
+    pub chunk: MemoryStorage<ChunkJob>,
+}
+
+fn memory_pair<T: Send + 'static>() -> (SharedSink<T>, MemoryStorage<T>) {
+    let (tx, rx) = futures::channel::mpsc::unbounded::<apalis_core::task::Task<T>>();
+    let sink: SharedSink<T> = Arc::new(futures::lock::Mutex::new(Box::new(
+        tx.sink_map_err(apalis_core::backend::memory::MemoryStorageError::from),
+    )));
+    let storage = MemoryStorage::new_with(MemorySink::new(sink.clone()), Box::pin(rx));
+    (sink, storage)
+}
+
+impl MemoryQueue {
+    /// A new pair of in-process queues and their consumer halves.
+    pub fn new() -> (MemoryQueue, MemoryStorages) {
+        let (bulk, bulk_storage) = memory_pair::<BulkJob>();
+        let (chunk, chunk_storage) = memory_pair::<ChunkJob>();
+        (
+            MemoryQueue { bulk, chunk },
+            MemoryStorages {
+                bulk: bulk_storage,
+                chunk: chunk_storage,
+            },
+        )
+    }
+}
+
+#[async_trait]
+impl JobQueue for MemoryQueue {
+    async fn push_bulk(&self, job: BulkJob) -> Result<(), QueueError> {
+        self.bulk
+            .lock()
+            .await
+            .send(TaskBuilder::new(job).build())
+            .await
+            .map_err(|e| QueueError(e.to_string()))
+    }
+
+    async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
+        let mut sink = self.chunk.lock().await;
+        for job in jobs {
+            sink.send(TaskBuilder::new(job).build())
+                .await
+                .map_err(|e| QueueError(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), QueueError> {
+        Ok(())
+    }
+}
+
+/// Deletes every Redis key under `prefix` (tests clean up their own queues and channels).
+pub async fn purge_prefix(url: &str, prefix: &str) -> Result<u64, QueueError> {
+    if prefix.is_empty() {
+        return Err(QueueError("refusing to purge an empty prefix".into()));
+    }
+    let mut c = connect_manager(url).await?;
+    let mut cursor: u64 = 0;
+    let mut deleted = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut c)
+            .await
+            .map_err(|e| QueueError(e.to_string()))?;
+        if !keys.is_empty() {
+            deleted += redis::cmd("DEL")
+                .arg(&keys)
+                .query_async::<u64>(&mut c)
+                .await
+                .map_err(|e| QueueError(e.to_string()))?;
+        }
+        if next == 0 {
+            return Ok(deleted);
+        }
+        cursor = next;
+    }
+}
