@@ -198,7 +198,10 @@ mod tests {
     fn errors_name_the_variable_and_hide_secrets() {
         let m = env(&[("JWT_SECRET", "short"), ("PORT", "x")]);
         let e = Env::from_fn(|k| m.get(k).cloned());
-        let err = e.secret("JWT_SECRET", "32+ bytes", 32).unwrap_err().to_string();
+        let err = e
+            .secret("JWT_SECRET", "32+ bytes", 32)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("JWT_SECRET"));
         assert!(!err.contains("short"));
         let err = e.parse::<u16>("PORT", 1).unwrap_err().to_string();

@@ -59,9 +59,11 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(c) = conn {
             // WAL lets readers run beside the single writer; busy_timeout makes writers queue instead
-            // of failing; foreign keys are off by default in SQLite.
+            // of failing; foreign keys are off by default in SQLite. busy_timeout comes FIRST: switching
+            // a fresh file to WAL needs an exclusive lock, and without the timeout every connection
+            // opened at the same moment as another one fails at once with "database is locked".
             c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; \
+                "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;

@@ -88,7 +88,10 @@ impl TestDb {
 
 fn unreachable_pool() -> DbPool {
     // `pool` is only `None` during drop; nothing can call `pool()` then.
-    #[expect(clippy::panic, reason = "invariant: the pool lives as long as the guard")]
+    #[expect(
+        clippy::panic,
+        reason = "invariant: the pool lives as long as the guard"
+    )]
     {
         panic!("TestDb pool used after drop")
     }

@@ -147,9 +147,21 @@ mod tests {
             })
         );
         let b = b.apply(LedgerKind::Consume, amt(500)).unwrap();
-        assert_eq!(b, AccountBalance { balance: 500, reserved: 200 });
+        assert_eq!(
+            b,
+            AccountBalance {
+                balance: 500,
+                reserved: 200
+            }
+        );
         let b = b.apply(LedgerKind::Release, amt(200)).unwrap();
-        assert_eq!(b, AccountBalance { balance: 500, reserved: 0 });
+        assert_eq!(
+            b,
+            AccountBalance {
+                balance: 500,
+                reserved: 0
+            }
+        );
         let err = b.apply(LedgerKind::Release, amt(1)).unwrap_err();
         assert_eq!(err.code(), "insufficient_reserved");
         let err = b.apply(LedgerKind::Consume, amt(1)).unwrap_err();
@@ -158,8 +170,14 @@ mod tests {
 
     #[test]
     fn credit_overflow() {
-        let b = AccountBalance { balance: i64::MAX, reserved: 0 };
-        assert_eq!(b.apply(LedgerKind::Credit, amt(1)), Err(LedgerError::Overflow));
+        let b = AccountBalance {
+            balance: i64::MAX,
+            reserved: 0,
+        };
+        assert_eq!(
+            b.apply(LedgerKind::Credit, amt(1)),
+            Err(LedgerError::Overflow)
+        );
     }
 
     #[test]

@@ -182,13 +182,19 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", t.as_str()));
             assert_eq!(serde_json::from_str::<PartyIdType>(&json).unwrap(), t);
         }
-        assert_eq!(PartyIdType::parse(" PERSONAL_ID ").unwrap(), PartyIdType::PersonalId);
+        assert_eq!(
+            PartyIdType::parse(" PERSONAL_ID ").unwrap(),
+            PartyIdType::PersonalId
+        );
     }
 
     #[test]
     fn unknown_types() {
         for bad in ["FAX", "msisdn", "", "PERSONAL ID"] {
-            assert_eq!(PartyIdType::parse(bad).unwrap_err().code(), "unknown_party_id_type");
+            assert_eq!(
+                PartyIdType::parse(bad).unwrap_err().code(),
+                "unknown_party_id_type"
+            );
         }
     }
 
@@ -211,7 +217,11 @@ mod tests {
             "1234",
             "٢٢٨٩٠١٢٣٤٥٦",
         ] {
-            assert_eq!(msisdn(bad).unwrap_err().code(), "identifier_invalid_msisdn", "{bad}");
+            assert_eq!(
+                msisdn(bad).unwrap_err().code(),
+                "identifier_invalid_msisdn",
+                "{bad}"
+            );
         }
         assert_eq!(msisdn("").unwrap_err().code(), "identifier_empty");
         assert_eq!(msisdn("   ").unwrap_err().code(), "identifier_empty");
@@ -241,7 +251,8 @@ mod tests {
     proptest! {
         #[test]
         fn msisdn_pattern(s in "[1-9][0-9]{4,14}") {
-            prop_assert_eq!(msisdn(&s).unwrap().as_str(), s.as_str());
+            let id = msisdn(&s).unwrap();
+            prop_assert_eq!(id.as_str(), s.as_str());
         }
 
         #[test]

@@ -46,7 +46,9 @@ impl ProgressEvent {
         } else {
             0.0
         };
-        let seq = completed.saturating_mul(4).saturating_add(state_rank(state));
+        let seq = completed
+            .saturating_mul(4)
+            .saturating_add(state_rank(state));
         ProgressEvent {
             bulk_transfer_id: bulk_id.to_owned(),
             state,
@@ -105,9 +107,21 @@ mod tests {
             ProgressEvent::new("b", BulkState::Processing, 0, 0, total),
         ];
         for done in 1..=total {
-            events.push(ProgressEvent::new("b", BulkState::Processing, done, 0, total));
+            events.push(ProgressEvent::new(
+                "b",
+                BulkState::Processing,
+                done,
+                0,
+                total,
+            ));
         }
-        events.push(ProgressEvent::new("b", BulkState::Completed, total, 0, total));
+        events.push(ProgressEvent::new(
+            "b",
+            BulkState::Completed,
+            total,
+            0,
+            total,
+        ));
         assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
     }
 

@@ -275,8 +275,14 @@ mod tests {
     #[test]
     fn final_from_counts() {
         assert_eq!(BulkState::final_from_counts(2, 0, 3), None);
-        assert_eq!(BulkState::final_from_counts(3, 0, 3), Some(BulkState::Completed));
-        assert_eq!(BulkState::final_from_counts(0, 3, 3), Some(BulkState::Failed));
+        assert_eq!(
+            BulkState::final_from_counts(3, 0, 3),
+            Some(BulkState::Completed)
+        );
+        assert_eq!(
+            BulkState::final_from_counts(0, 3, 3),
+            Some(BulkState::Failed)
+        );
         assert_eq!(
             BulkState::final_from_counts(1, 2, 3),
             Some(BulkState::PartiallyCompleted)

@@ -152,8 +152,8 @@ type SharedSink<T> = Arc<
 /// restart the recovery sweep re-queues from the database.
 #[derive(Clone)]
 pub struct MemoryQueue {
-    bulk: SharedSink<BulkJob>,
-    chunk: SharedSink<ChunkJob>,
+    bulk: MemorySink<BulkJob>,
+    chunk: MemorySink<ChunkJob>,
 }
 
 /// The consumer halves of a [`MemoryQueue`], handed to the in-process worker once.
@@ -164,12 +164,14 @@ pub struct MemoryStorages {
     pub chunk: MemoryStorage<ChunkJob>,
 }
 
-fn memory_pair<T: Send + 'static>() -> (SharedSink<T>, MemoryStorage<T>) {
+fn memory_pair<T: Send + 'static>() -> (MemorySink<T>, MemoryStorage<T>) {
     let (tx, rx) = futures::channel::mpsc::unbounded::<apalis_core::task::Task<T>>();
     let sink: SharedSink<T> = Arc::new(futures::lock::Mutex::new(Box::new(
         tx.sink_map_err(apalis_core::backend::memory::MemoryStorageError::from),
     )));
-    let storage = MemoryStorage::new_with(MemorySink::new(sink.clone()), Box::pin(rx));
+    // Pushing through `MemorySink` (not the raw channel) gives each task the id apalis needs.
+    let sink = MemorySink::new(sink);
+    let storage = MemoryStorage::new_with(sink.clone(), Box::pin(rx));
     (sink, storage)
 }
 
@@ -192,15 +194,14 @@ impl MemoryQueue {
 impl JobQueue for MemoryQueue {
     async fn push_bulk(&self, job: BulkJob) -> Result<(), QueueError> {
         self.bulk
-            .lock()
-            .await
+            .clone()
             .send(TaskBuilder::new(job).build())
             .await
             .map_err(|e| QueueError(e.to_string()))
     }
 
     async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
-        let mut sink = self.chunk.lock().await;
+        let mut sink = self.chunk.clone();
         for job in jobs {
             sink.send(TaskBuilder::new(job).build())
                 .await

@@ -1,1 +1,12 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+pub mod context;
+pub mod execute;
+pub mod jobs;
+pub mod recovery;
+pub mod runtime;
+pub mod settings;
+pub mod settler;
+
+pub use runtime::{JobSource, WorkerDeps, run};
+pub use settings::WorkerSettings;

@@ -21,7 +21,10 @@ pub fn create(conn: &mut DbConn, new: &NewAccount<'_>) -> DbResult<Account> {
 
 /// By primary key.
 pub fn get(conn: &mut DbConn, id: i64) -> DbResult<Account> {
-    Ok(a::accounts.find(id).select(Account::as_select()).first(conn)?)
+    Ok(a::accounts
+        .find(id)
+        .select(Account::as_select())
+        .first(conn)?)
 }
 
 /// By public account id.
@@ -93,30 +96,38 @@ pub fn credit(conn: &mut DbConn, account_pk: i64, amount: i64) -> DbResult<Accou
 
 /// Reserves `amount` only if `balance − reserved ≥ amount` (one conditional UPDATE) and journals it.
 /// Call inside the transaction that creates the bulk; `InsufficientFunds` carries what was available.
+/// The UPDATE and its journal line are one transaction of their own (a savepoint when nested), so
+/// even a caller outside a transaction can never leave the account and the journal disagreeing.
 pub fn reserve(
     conn: &mut DbConn,
     account_pk: i64,
     bulk_pk: Option<i64>,
     amount: i64,
 ) -> DbResult<()> {
-    let n = diesel::update(
-        a::accounts
-            .find(account_pk)
-            .filter((a::balance - a::reserved).ge(amount)),
-    )
-    .set((
-        a::reserved.eq(a::reserved + amount),
-        a::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    if n == 0 {
-        let acc = get(conn, account_pk)?;
-        return Err(DbError::InsufficientFunds {
-            required: amount,
-            available: acc.available(),
-        });
+    // A non-positive amount would pass the condition and shrink the reservation.
+    if amount <= 0 {
+        return Err(DbError::Corrupt("reserve amount must be positive".into()));
     }
-    journal(conn, account_pk, bulk_pk, None, LedgerKind::Reserve, amount)
+    conn.transaction::<_, DbError, _>(|c| {
+        let n = diesel::update(
+            a::accounts
+                .find(account_pk)
+                .filter((a::balance - a::reserved).ge(amount)),
+        )
+        .set((
+            a::reserved.eq(a::reserved + amount),
+            a::updated_at.eq(now()),
+        ))
+        .execute(c)?;
+        if n == 0 {
+            let acc = get(c, account_pk)?;
+            return Err(DbError::InsufficientFunds {
+                required: amount,
+                available: acc.available(),
+            });
+        }
+        journal(c, account_pk, bulk_pk, None, LedgerKind::Reserve, amount)
+    })
 }
 
 /// Applies settled totals to an account: `consumed` leaves balance and reservation, `released`

@@ -17,6 +17,19 @@ const INSERT_CHUNK: usize = 2_000;
 /// Stores a bulk, all its transfer rows and the reservation of its total in ONE transaction:
 /// either everything is written or nothing is. `rows[i].bulk_pk` is filled in here.
 pub fn create(conn: &mut DbConn, bulk: &NewBulk, rows: &mut [NewTransfer]) -> DbResult<Bulk> {
+    // The reservation is `total_amount`; settlement later consumes or releases each row's amount.
+    // If the two disagreed, `reserved` would drift from Σ open rows forever: refuse up front.
+    let sum = rows
+        .iter()
+        .try_fold(0_i64, |acc, r| acc.checked_add(r.amount));
+    if sum != Some(bulk.total_amount) || i64::try_from(rows.len()).ok() != Some(bulk.total_count) {
+        return Err(DbError::Corrupt(format!(
+            "bulk totals ({} rows, {} minor units) do not match its {} rows (sum {sum:?})",
+            bulk.total_count,
+            bulk.total_amount,
+            rows.len()
+        )));
+    }
     conn.transaction::<_, DbError, _>(|c| {
         // The first statement writes, so SQLite takes its write lock at once (no lock upgrade).
         let bulk_pk: i64 = diesel::insert_into(b::bulk_transfers)

@@ -44,7 +44,11 @@ pub fn totals(conn: &mut DbConn, account_pk: i64) -> DbResult<JournalTotals> {
             Ok(LedgerKind::Reserve) => t.reserved += amount,
             Ok(LedgerKind::Consume) => t.consumed += amount,
             Ok(LedgerKind::Release) => t.released += amount,
-            Err(_) => return Err(crate::error::DbError::Corrupt(format!("ledger kind {kind}"))),
+            Err(_) => {
+                return Err(crate::error::DbError::Corrupt(format!(
+                    "ledger kind {kind}"
+                )));
+            }
         }
     }
     Ok(t)

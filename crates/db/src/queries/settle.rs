@@ -39,6 +39,12 @@ pub enum Resolution {
         /// When to look it up.
         next_lookup_at: NaiveDateTime,
     },
+    /// The POST certainly never reached the adapter (it was down): `PROCESSING → PENDING`, so the
+    /// row is sent later. Only for requests that were never sent.
+    Requeue {
+        /// Why.
+        reason: String,
+    },
     /// A lookup could not decide yet; try again later (row stays UNKNOWN).
     Reschedule {
         /// When to look it up again.
@@ -167,6 +173,20 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                     t::status.eq(TransferStatus::Unknown.as_str()),
                     t::error_message.eq(Some(reason.as_str())),
                     t::next_lookup_at.eq(Some(*next_lookup_at)),
+                    t::updated_at.eq(at),
+                ))
+                .execute(c)?;
+            }
+            Resolution::Requeue { reason } => {
+                diesel::update(
+                    t::individual_transfers
+                        .find(item.transfer_pk)
+                        .filter(t::status.eq(TransferStatus::Processing.as_str())),
+                )
+                .set((
+                    t::status.eq(TransferStatus::Pending.as_str()),
+                    t::error_message.eq(Some(reason.as_str())),
+                    t::claimed_at.eq(None::<NaiveDateTime>),
                     t::updated_at.eq(at),
                 ))
                 .execute(c)?;

@@ -175,7 +175,11 @@ pub(crate) fn detect(header: &StringRecord, line: u64, problems: &mut Problems) 
             Some(column) => index[column.slot()] = Some(i),
             None => {
                 let written = cell.trim();
-                let field = if written.is_empty() { "header" } else { written };
+                let field = if written.is_empty() {
+                    "header"
+                } else {
+                    written
+                };
                 problems.push(
                     line,
                     i,
@@ -255,7 +259,10 @@ mod tests {
     fn duplicate_missing_unknown() {
         let (layout, problems) = detect_str("transferId,amount,amount,currency,partyIdType,extra");
         assert!(layout.is_none());
-        let got: Vec<_> = problems.iter().map(|p| (p.field.as_str(), p.code.as_str())).collect();
+        let got: Vec<_> = problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.code.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

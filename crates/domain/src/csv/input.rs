@@ -41,7 +41,11 @@ pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
 pub(crate) fn sniff_delimiter(data: &[u8]) -> u8 {
     let first_line = data.split(|&b| b == b'\n').next().unwrap_or(data);
     let count = |d: u8| first_line.iter().filter(|&&b| b == d).count();
-    if count(b';') > count(b',') { b';' } else { b',' }
+    if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    }
 }
 
 /// Byte offset and physical line of the first byte of the record read from `pos`.
@@ -49,7 +53,9 @@ pub(crate) fn sniff_delimiter(data: &[u8]) -> u8 {
 /// The reader reports the position where it started reading, which may sit before empty lines it
 /// skipped (or before the `\n` of a CRLF it has not consumed yet); skip them here.
 pub(crate) fn record_start(data: &[u8], pos: &Position) -> (usize, u64) {
-    let mut offset = usize::try_from(pos.byte()).unwrap_or(data.len()).min(data.len());
+    let mut offset = usize::try_from(pos.byte())
+        .unwrap_or(data.len())
+        .min(data.len());
     let mut line = pos.line();
     while let Some(&b) = data.get(offset) {
         match b {

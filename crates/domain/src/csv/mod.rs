@@ -123,6 +123,18 @@ pub struct ParsedFile {
 /// Parses and validates an uploaded file; see the [module documentation](self).
 ///
 /// Returns all problems, sorted by line and then by column position, or the rows if there is none.
+///
+/// ```
+/// use domain::{parse_csv, ParseOptions};
+///
+/// let file = "type_id;valeur_id;devise;montant\r\nMSISDN;22890123456;XOF;10000\r\n";
+/// let parsed = parse_csv(file.as_bytes(), &ParseOptions::default()).unwrap();
+/// assert_eq!(parsed.rows[0].transfer_id, "row-2");
+/// assert_eq!(parsed.total_amount.minor(), 10_000);
+///
+/// let problems = parse_csv(b"id,sum\n1,2\n", &ParseOptions::default()).unwrap_err();
+/// assert_eq!((problems[0].line, problems[0].field.as_str()), (1, "header"));
+/// ```
 pub fn parse_csv(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Vec<RowProblem>> {
     if let Some(problem) = input::check_encoding(bytes) {
         return Err(vec![problem]);

@@ -91,9 +91,13 @@ impl<'o> Validator<'o> {
         if !problems.is_empty() {
             return;
         }
-        if let (Some(transfer_id), Some(amount), Some(currency), Some(t), Some(id)) =
-            (transfer_id, amount, currency, party_id_type, party_identifier)
-        {
+        if let (Some(transfer_id), Some(amount), Some(currency), Some(t), Some(id)) = (
+            transfer_id,
+            amount,
+            currency,
+            party_id_type,
+            party_identifier,
+        ) {
             self.rows.push(ParsedRow {
                 line,
                 transfer_id,
@@ -134,7 +138,12 @@ impl<'o> Validator<'o> {
         Some((idx, value))
     }
 
-    fn transfer_id(&mut self, line: u64, rec: &StringRecord, problems: &mut Problems) -> Option<String> {
+    fn transfer_id(
+        &mut self,
+        line: u64,
+        rec: &StringRecord,
+        problems: &mut Problems,
+    ) -> Option<String> {
         let (idx, value) = self.cell(line, rec, Column::TransferId, true, problems)?;
         let field = self.field(Column::TransferId);
         let valid = value.len() <= MAX_TRANSFER_ID_CHARS
@@ -182,7 +191,12 @@ impl<'o> Validator<'o> {
         Some(amount)
     }
 
-    fn currency(&mut self, line: u64, rec: &StringRecord, problems: &mut Problems) -> Option<Currency> {
+    fn currency(
+        &mut self,
+        line: u64,
+        rec: &StringRecord,
+        problems: &mut Problems,
+    ) -> Option<Currency> {
         let (idx, value) = self.cell(line, rec, Column::Currency, true, problems)?;
         let field = self.field(Column::Currency);
         let currency = match Currency::parse(value) {

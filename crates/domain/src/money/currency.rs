@@ -147,7 +147,13 @@ mod tests {
 
     #[test]
     fn exponents() {
-        for c in [Currency::XOF, Currency::XAF, Currency::GNF, Currency::UGX, Currency::RWF] {
+        for c in [
+            Currency::XOF,
+            Currency::XAF,
+            Currency::GNF,
+            Currency::UGX,
+            Currency::RWF,
+        ] {
             assert_eq!(c.exponent(), 0, "{c}");
         }
         assert_eq!(Currency::USD.exponent(), 2);

@@ -47,7 +47,9 @@ impl Amount {
     pub fn sum<I: IntoIterator<Item = Amount>>(it: I) -> Result<Amount, MoneyError> {
         let mut iter = it.into_iter();
         let first = iter.next().ok_or(MoneyError::EmptySum)?;
-        iter.try_fold(first, |acc, a| acc.checked_add(a).ok_or(MoneyError::Overflow))
+        iter.try_fold(first, |acc, a| {
+            acc.checked_add(a).ok_or(MoneyError::Overflow)
+        })
     }
 
     /// Decimal string for the Mojaloop API: major units, no trailing zeros, never a trailing `.`.
@@ -131,7 +133,10 @@ impl Amount {
         if !is_ascii_digits(int) || frac.is_some_and(|f| !f.bytes().all(|b| b.is_ascii_digit())) {
             return Err(MoneyError::NotANumber);
         }
-        let all_zero = int.bytes().chain(frac.unwrap_or("").bytes()).all(|b| b == b'0');
+        let all_zero = int
+            .bytes()
+            .chain(frac.unwrap_or("").bytes())
+            .all(|b| b == b'0');
         if negative {
             return Err(if all_zero {
                 MoneyError::Zero

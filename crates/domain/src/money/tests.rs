@@ -17,7 +17,10 @@ fn new_refuses_zero_and_negative() {
 
 #[test]
 fn mojaloop_format_examples() {
-    assert_eq!(Amount::new(10000).unwrap().to_mojaloop(Currency::XOF), "10000");
+    assert_eq!(
+        Amount::new(10000).unwrap().to_mojaloop(Currency::XOF),
+        "10000"
+    );
     assert_eq!(usd(12345), "123.45");
     assert_eq!(usd(100), "1");
     assert_eq!(usd(150), "1.5");
@@ -37,7 +40,9 @@ fn mojaloop_parse_examples() {
     assert_eq!(p("1.505"), Err(MoneyError::HasDecimals));
     assert_eq!(p("0"), Err(MoneyError::Zero));
     assert_eq!(p("-1"), Err(MoneyError::Negative));
-    for bad in ["+1", " 1", "1 ", "1e3", "1.", ".5", "1.2.3", "abc", "0x10", "١٠٠"] {
+    for bad in [
+        "+1", " 1", "1 ", "1e3", "1.", ".5", "1.2.3", "abc", "0x10", "١٠٠",
+    ] {
         assert_eq!(p(bad), Err(MoneyError::NotANumber), "{bad:?}");
     }
     assert_eq!(p(""), Err(MoneyError::Empty));
@@ -52,7 +57,10 @@ fn parse_minor_accepts_plain_digits() {
     assert_eq!(Amount::parse_minor("10000").unwrap().minor(), 10000);
     assert_eq!(Amount::parse_minor(" 100 ").unwrap().minor(), 100);
     assert_eq!(Amount::parse_minor("007").unwrap().minor(), 7);
-    assert_eq!(Amount::parse_minor("9223372036854775807").unwrap().minor(), i64::MAX);
+    assert_eq!(
+        Amount::parse_minor("9223372036854775807").unwrap().minor(),
+        i64::MAX
+    );
 }
 
 #[test]

@@ -1,0 +1,106 @@
+//! One transfer, from claimed row to outcome handed to the settler.
+
+use chrono::Duration as ChronoDuration;
+use db::models::{Transfer, now};
+use db::queries::settle::{Resolution, SettleItem};
+use sdk::{Outcome, Party, QuotePolicy, TransferRequest};
+use std::time::{Duration, Instant};
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::context::WorkerCtx;
+
+/// What a chunk needs to know about its bulk to build requests.
+#[derive(Debug, Clone)]
+pub struct BulkInfo {
+    /// Public bulk id.
+    pub bulk_id: String,
+    /// ISO-4217 code.
+    pub currency: String,
+    /// Minor-unit exponent of the currency.
+    pub exponent: u32,
+    /// Payer party.
+    pub payer: Party,
+}
+
+/// First lookup of an UNKNOWN row, after the adapter had time to finish what it was doing.
+pub const FIRST_LOOKUP_AFTER: Duration = Duration::from_secs(5);
+
+/// Sends one row (POST at most once, unless the request certainly never arrived), then hands the
+/// outcome to the settler. The permit is released when the adapter has answered.
+pub async fn execute(
+    ctx: WorkerCtx,
+    bulk: std::sync::Arc<BulkInfo>,
+    row: Transfer,
+    permit: OwnedSemaphorePermit,
+) {
+    let started = Instant::now();
+    let mut req = TransferRequest::send(
+        format!("{}/{}", bulk.bulk_id, row.transfer_id),
+        row.mojaloop_transfer_id.clone(),
+        bulk.payer.clone(),
+        Party::new(row.party_id_type.clone(), row.party_identifier.clone()),
+        bulk.currency.clone(),
+        row.amount,
+        bulk.exponent,
+    );
+    req.note = Some("Pension payment".to_string());
+    let policy = QuotePolicy {
+        expected_amount_minor: row.amount,
+        exponent: bulk.exponent,
+        max_payee_fee_minor: ctx.settings.max_payee_fee,
+    };
+    let mut backoff = Duration::from_millis(200);
+    let outcome = loop {
+        match ctx.sdk.execute(&req, &policy).await {
+            Outcome::NotSent { reason }
+                if started.elapsed() < ctx.settings.not_sent_retry_for && !ctx.is_stopping() =>
+            {
+                tracing::warn!(bulk_id = %bulk.bulk_id, transfer_id = %row.transfer_id, %reason, "adapter unreachable, request not sent; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            other => break other,
+        }
+    };
+    drop(permit);
+    let latency_ms = started.elapsed().as_millis() as u64;
+    let resolution = match &outcome {
+        Outcome::Completed => Resolution::Completed,
+        Outcome::Failed { code, message } => Resolution::Failed {
+            code: code.clone(),
+            message: message.clone(),
+        },
+        Outcome::Unknown { reason } => Resolution::Unknown {
+            reason: reason.clone(),
+            next_lookup_at: now()
+                + ChronoDuration::from_std(FIRST_LOOKUP_AFTER).unwrap_or_default(),
+        },
+        Outcome::NotSent { reason } => Resolution::Requeue {
+            reason: format!("not sent: {reason}"),
+        },
+    };
+    log_outcome(&bulk.bulk_id, &row, &outcome, latency_ms);
+    ctx.settler.submit(SettleItem {
+        transfer_pk: row.id,
+        resolution,
+    });
+}
+
+fn log_outcome(bulk_id: &str, row: &Transfer, outcome: &Outcome, latency_ms: u64) {
+    let (kind, code, detail) = match outcome {
+        Outcome::Completed => ("COMPLETED", "", ""),
+        Outcome::Failed { code, message } => ("FAILED", code.as_str(), message.as_str()),
+        Outcome::Unknown { reason } => ("UNKNOWN", "", reason.as_str()),
+        Outcome::NotSent { reason } => ("NOT_SENT", "", reason.as_str()),
+    };
+    match outcome {
+        Outcome::Completed | Outcome::Failed { .. } => tracing::info!(
+            bulk_id, transfer_id = %row.transfer_id, mojaloop_transfer_id = %row.mojaloop_transfer_id,
+            outcome = kind, error_code = code, latency_ms, detail, "transfer outcome"
+        ),
+        _ => tracing::warn!(
+            bulk_id, transfer_id = %row.transfer_id, mojaloop_transfer_id = %row.mojaloop_transfer_id,
+            outcome = kind, error_code = code, latency_ms, detail, "transfer outcome"
+        ),
+    }
+}

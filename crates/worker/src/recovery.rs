@@ -1,0 +1,162 @@
+//! The recovery sweep, run by every worker replica on a timer. Each step is idempotent and hands
+//! work over with conditional updates, so replicas never duplicate each other:
+//! 1. bulks PENDING too long (their job was lost, e.g. Redis was down at upload) are queued again;
+//!    PROCESSING bulks with PENDING rows and no activity get a chunk job again;
+//! 2. rows left PROCESSING by a dead worker become UNKNOWN (never re-POSTed);
+//! 3. UNKNOWN rows due for lookup are resolved with `GET /transfers/{id}`.
+
+use chrono::{Duration as ChronoDuration, NaiveDateTime};
+use db::models::{Transfer, now};
+use db::queries::settle::{Resolution, SettleItem};
+use db::queries::sweep;
+use domain::{BulkJob, ChunkJob};
+use sdk::LookupResult;
+use std::time::Duration;
+
+use crate::context::WorkerCtx;
+
+/// Lookups claimed per sweep.
+const LOOKUP_BATCH: i64 = 200;
+/// Longest gap between two lookups of the same row.
+const MAX_LOOKUP_GAP: Duration = Duration::from_secs(300);
+
+fn chrono(d: Duration) -> ChronoDuration {
+    ChronoDuration::from_std(d).unwrap_or(ChronoDuration::MAX)
+}
+
+/// Runs the sweep until shutdown.
+pub async fn run_loop(ctx: WorkerCtx) {
+    let mut stop = ctx.stopping.clone();
+    loop {
+        if let Err(e) = sweep_once(&ctx).await {
+            tracing::warn!(error = %e, "recovery sweep failed; will retry");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(ctx.settings.sweep_interval) => {}
+            _ = stop.changed() => {}
+        }
+        if ctx.is_stopping() {
+            return;
+        }
+    }
+}
+
+/// One pass of the sweep.
+pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
+    let idle_before = now() - chrono(ctx.settings.stalled_after);
+    let stalled = ctx
+        .db(move |c| sweep::take_stalled_bulks(c, idle_before, 100))
+        .await?;
+    for b in stalled {
+        tracing::warn!(bulk_id = %b.bulk_id, state = %b.state, "re-queueing a stalled bulk");
+        let res = if b.state == domain::BulkState::Pending.as_str() {
+            ctx.queue.push_bulk(BulkJob { bulk_id: b.bulk_id }).await
+        } else {
+            ctx.queue
+                .push_chunks(vec![ChunkJob {
+                    bulk_id: b.bulk_id,
+                    max_rows: ctx.settings.chunk_rows,
+                }])
+                .await
+        };
+        res?;
+    }
+
+    // A row PROCESSING longer than a full adapter call plus a margin has lost its worker.
+    let claimed_before = now()
+        - chrono(ctx.settings.adapter_timeout * 2 + ctx.settings.not_sent_retry_for)
+        - ChronoDuration::seconds(30);
+    let expired = ctx
+        .db(move |c| sweep::expire_processing(c, claimed_before))
+        .await?;
+    if expired > 0 {
+        tracing::warn!(
+            rows = expired,
+            "rows left PROCESSING by a lost worker are now UNKNOWN"
+        );
+    }
+
+    let at = now();
+    let lease = at + chrono(ctx.settings.adapter_timeout) + ChronoDuration::seconds(5);
+    let due = ctx
+        .db(move |c| sweep::claim_due_lookups(c, at, lease, LOOKUP_BATCH))
+        .await?;
+    let mut set = tokio::task::JoinSet::new();
+    for row in due {
+        let ctx2 = ctx.clone();
+        set.spawn(async move { resolve(&ctx2, row).await });
+    }
+    while let Some(r) = set.join_next().await {
+        if let Err(e) = r {
+            tracing::error!(error = %e, "lookup task failed");
+        }
+    }
+    Ok(())
+}
+
+/// Looks one UNKNOWN row up and records what the switch says.
+pub async fn resolve(ctx: &WorkerCtx, row: Transfer) {
+    let permit = ctx.in_flight.clone().acquire_owned().await;
+    let answer = ctx.sdk.get_transfer(&row.mojaloop_transfer_id).await;
+    drop(permit);
+    let started_at = row.claimed_at.unwrap_or(row.created_at);
+    let age = now() - started_at;
+    let resolution = decide(&answer, age, &row, ctx);
+    tracing::info!(
+        transfer_id = %row.transfer_id, mojaloop_transfer_id = %row.mojaloop_transfer_id,
+        lookup = ?answer, "lookup of an UNKNOWN transfer"
+    );
+    match resolution {
+        Some(r) => ctx.settler.submit(SettleItem {
+            transfer_pk: row.id,
+            resolution: r,
+        }),
+        None => {
+            tracing::error!(
+                transfer_id = %row.transfer_id, mojaloop_transfer_id = %row.mojaloop_transfer_id,
+                age_secs = age.num_seconds(),
+                "transfer still UNKNOWN after UNKNOWN_MAX_AGE: money stays reserved, operator must resolve it"
+            );
+            let pk = row.id;
+            let _ = ctx
+                .db(move |c| {
+                    sweep::park_unknown(
+                        c,
+                        pk,
+                        "outcome unknown after UNKNOWN_MAX_AGE; needs an operator",
+                    )
+                })
+                .await;
+        }
+    }
+}
+
+/// What to record for a lookup answer; `None` means "park it for an operator".
+fn decide(
+    answer: &LookupResult,
+    age: ChronoDuration,
+    row: &Transfer,
+    ctx: &WorkerCtx,
+) -> Option<Resolution> {
+    let expired = age > chrono(ctx.settings.transfer_expiry);
+    match answer {
+        LookupResult::Committed => Some(Resolution::Completed),
+        LookupResult::Aborted { code, message } => Some(Resolution::Failed {
+            code: code.clone(),
+            message: message.clone(),
+        }),
+        LookupResult::NotFound if expired => Some(Resolution::Failed {
+            code: "NOT_FOUND_AFTER_EXPIRY".into(),
+            message: "the switch has no record of this transfer and its expiry has passed: it never happened".into(),
+        }),
+        _ if age > chrono(ctx.settings.unknown_max_age) => None,
+        _ => Some(Resolution::Reschedule {
+            next_lookup_at: next_lookup(row.lookup_count),
+        }),
+    }
+}
+
+fn next_lookup(lookups: i32) -> NaiveDateTime {
+    let secs = 5u64.saturating_mul(1u64 << lookups.clamp(0, 8));
+    now() + chrono(Duration::from_secs(secs).min(MAX_LOOKUP_GAP))
+}

@@ -1,0 +1,107 @@
+//! Worker configuration, from environment variables only.
+
+use common::env::{Env, EnvError};
+use common::telemetry::LogFormat;
+use std::time::Duration;
+
+/// Every variable the worker reads (checked against `.env.example` by a test).
+pub const ENV_VARS: &[&str] = &[
+    "DATABASE_URL",
+    "DB_POOL_SIZE",
+    "REDIS_URL",
+    "REDIS_PREFIX",
+    "SCHEME_ADAPTER_URL",
+    "WORKER_CONCURRENCY",
+    "CHUNK_ROWS",
+    "LANES_PER_BULK",
+    "CHUNK_JOBS_PER_WORKER",
+    "ADAPTER_TIMEOUT",
+    "MAX_PAYEE_FEE",
+    "TRANSFER_EXPIRY",
+    "UNKNOWN_MAX_AGE",
+    "NOT_SENT_RETRY_FOR",
+    "SWEEP_INTERVAL",
+    "STALLED_AFTER",
+    "SHUTDOWN_TIMEOUT",
+    "SETTLE_BATCH",
+    "SETTLE_FLUSH",
+    "PAYER_DISPLAY_NAME",
+    "LOG_FORMAT",
+    "RUST_LOG",
+];
+
+/// Typed worker settings.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// `postgres://…` or a SQLite path / `sqlite://…`.
+    pub database_url: String,
+    /// Connections in the pool.
+    pub db_pool_size: u32,
+    /// Redis for the queue and the progress bus.
+    pub redis_url: String,
+    /// Prefix of every Redis key and channel (isolates deployments and tests).
+    pub redis_prefix: String,
+    /// Base URL of the SDK scheme adapter's outbound API.
+    pub adapter_url: String,
+    /// Transfers in flight per worker process.
+    pub concurrency: usize,
+    /// Rows a chunk job handles before handing the rest to a new job.
+    pub chunk_rows: u32,
+    /// Chunk jobs of one bulk queued at once (bounds one bulk's share of the fleet).
+    pub lanes_per_bulk: u32,
+    /// Chunk jobs one worker runs at once.
+    pub chunk_jobs_per_worker: usize,
+    /// Client timeout of one adapter call.
+    pub adapter_timeout: Duration,
+    /// Highest payee fee (minor units) accepted in a quote.
+    pub max_payee_fee: i64,
+    /// After this long, a transfer the switch does not know can no longer happen: FAILED.
+    pub transfer_expiry: Duration,
+    /// An UNKNOWN row older than this stops being looked up automatically (operator attention).
+    pub unknown_max_age: Duration,
+    /// How long to keep retrying a POST that never reached the adapter before handing the row back.
+    pub not_sent_retry_for: Duration,
+    /// Period of the recovery sweep.
+    pub sweep_interval: Duration,
+    /// A bulk without activity for this long is re-queued by the sweep.
+    pub stalled_after: Duration,
+    /// Grace period for in-flight calls on SIGTERM.
+    pub shutdown_timeout: Duration,
+    /// Results per settlement transaction.
+    pub settle_batch: usize,
+    /// Longest wait before a partial batch is settled.
+    pub settle_flush: Duration,
+    /// `from.displayName` sent to the adapter.
+    pub payer_display_name: String,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+impl WorkerSettings {
+    /// Reads the settings; an invalid variable stops startup with its name.
+    pub fn from_env(env: &Env<'_>) -> Result<WorkerSettings, EnvError> {
+        Ok(WorkerSettings {
+            database_url: env.string("DATABASE_URL", "sqlite://data/gateway.db"),
+            db_pool_size: env.parse("DB_POOL_SIZE", 10u32)?,
+            redis_url: env.string("REDIS_URL", "redis://127.0.0.1:6379"),
+            redis_prefix: env.string("REDIS_PREFIX", "gw_"),
+            adapter_url: env.string("SCHEME_ADAPTER_URL", "http://127.0.0.1:4001"),
+            concurrency: env.parse("WORKER_CONCURRENCY", 100usize)?.max(1),
+            chunk_rows: env.parse("CHUNK_ROWS", 500u32)?.max(1),
+            lanes_per_bulk: env.parse("LANES_PER_BULK", 4u32)?.max(1),
+            chunk_jobs_per_worker: env.parse("CHUNK_JOBS_PER_WORKER", 16usize)?.max(1),
+            adapter_timeout: env.duration("ADAPTER_TIMEOUT", Duration::from_secs(60))?,
+            max_payee_fee: env.parse("MAX_PAYEE_FEE", 0i64)?,
+            transfer_expiry: env.duration("TRANSFER_EXPIRY", Duration::from_secs(120))?,
+            unknown_max_age: env.duration("UNKNOWN_MAX_AGE", Duration::from_secs(24 * 3600))?,
+            not_sent_retry_for: env.duration("NOT_SENT_RETRY_FOR", Duration::from_secs(120))?,
+            sweep_interval: env.duration("SWEEP_INTERVAL", Duration::from_secs(5))?,
+            stalled_after: env.duration("STALLED_AFTER", Duration::from_secs(30))?,
+            shutdown_timeout: env.duration("SHUTDOWN_TIMEOUT", Duration::from_secs(30))?,
+            settle_batch: env.parse("SETTLE_BATCH", 100usize)?.max(1),
+            settle_flush: env.duration("SETTLE_FLUSH", Duration::from_millis(5))?,
+            payer_display_name: env.string("PAYER_DISPLAY_NAME", "Pension fund"),
+            log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,
+        })
+    }
+}
