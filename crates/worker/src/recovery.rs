@@ -65,7 +65,7 @@ pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
     // A row PROCESSING longer than a full adapter call plus a margin has lost its worker.
     let claimed_before = now()
         - chrono(ctx.settings.adapter_timeout * 2 + ctx.settings.not_sent_retry_for)
-        - ChronoDuration::seconds(30);
+        - chrono(ctx.settings.stalled_after);
     let expired = ctx
         .db(move |c| sweep::expire_processing(c, claimed_before))
         .await?;

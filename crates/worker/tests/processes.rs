@@ -1,0 +1,71 @@
+//! Two real `gateway-worker` processes share one bulk; one is SIGKILLed mid-bulk and the other
+//! finishes it: every row final, none POSTed twice, the ledger balanced.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Harness, msisdn, redis_url};
+use db::Backend;
+use simulator::SimConfig;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn spawn_worker(h: &Harness, name: &str) -> Child {
+    let log = std::fs::File::create(std::env::temp_dir().join(format!("{}{name}.log", h.prefix))).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_gateway-worker"))
+        .env("DATABASE_URL", &h.db.url)
+        .env("REDIS_URL", redis_url())
+        .env("REDIS_PREFIX", &h.prefix)
+        .env("SCHEME_ADAPTER_URL", h.sim.base_url())
+        .env("WORKER_CONCURRENCY", "20")
+        .env("CHUNK_ROWS", "100")
+        .env("SWEEP_INTERVAL", "300ms")
+        .env("STALLED_AFTER", "3s")
+        .env("ADAPTER_TIMEOUT", "2s")
+        .env("NOT_SENT_RETRY_FOR", "1s")
+        .env("TRANSFER_EXPIRY", "2s")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_one_of_two_workers_mid_bulk() {
+    let sim = SimConfig {
+        latency_ms: 50,
+        ..SimConfig::default()
+    };
+    let h = Harness::new(Backend::Postgres, true, sim).await;
+    let mut a = spawn_worker(&h, "a");
+    let mut b = spawn_worker(&h, "b");
+    let rows: Vec<_> = (0..2000).map(|i| ("MSISDN", msisdn(i), 500)).collect();
+    let bulk = h.submit(&rows).await;
+    // Let both workers get going, then kill one without warning.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let posts = h.sim.counters().total_posts;
+        if posts >= 400 || tokio::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let before_kill = h.sim.counters().total_posts;
+    assert!(before_kill < 2000, "the bulk finished before the kill; slow the simulator down");
+
+    let done = h.wait_final(bulk.id, Duration::from_secs(120)).await;
+    assert_eq!(done.succeeded_count + done.failed_count, 2000);
+    let c = h.sim.counters();
+    assert!(c.duplicate_transfer_ids.is_empty(), "a row was POSTed twice");
+    assert!(c.total_posts <= 2000);
+    assert_eq!(done.succeeded_count as u64, c.committed, "every commit at the switch is a COMPLETED row");
+    let acc = h.assert_ledger_balanced();
+    assert_eq!(acc.reserved, 0);
+    assert!(h.rows(bulk.id).iter().all(|r| r.status == "COMPLETED" || r.status == "FAILED"));
+    b.kill().unwrap();
+    b.wait().unwrap();
+    h.cleanup().await;
+}
