@@ -55,9 +55,12 @@ impl fmt::Display for Secret {
     }
 }
 
+/// A variable lookup: the process environment, a test map, or defaults layered over both.
+type Lookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
 /// Reads settings from a lookup function, so tests can feed a map instead of the process environment.
 pub struct Env<'a> {
-    lookup: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    lookup: Lookup<'a>,
 }
 
 impl Default for Env<'_> {

@@ -98,7 +98,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_plain_amount() {
-        for bad in ["", ".5", "10.", "-1", "+1", "1e3", "1,5", " 1", "1.2.3", "abc"] {
+        for bad in [
+            "", ".5", "10.", "-1", "+1", "1e3", "1,5", " 1", "1.2.3", "abc",
+        ] {
             assert_eq!(parse_amount(bad, 2), None, "{bad:?}");
         }
         assert_eq!(parse_amount("10.501", 2), None);
@@ -109,9 +111,24 @@ mod tests {
     #[test]
     fn round_trips() {
         for exp in 0..=4 {
-            for minor in [0, 1, 9, 10, 99, 100, 101, 1050, 123_456_789, 1_000_000_000_000] {
+            for minor in [
+                0,
+                1,
+                9,
+                10,
+                99,
+                100,
+                101,
+                1050,
+                123_456_789,
+                1_000_000_000_000,
+            ] {
                 let text = format_amount(minor, exp);
-                assert_eq!(parse_amount(&text, exp), Some(minor), "{minor} exp {exp} -> {text}");
+                assert_eq!(
+                    parse_amount(&text, exp),
+                    Some(minor),
+                    "{minor} exp {exp} -> {text}"
+                );
             }
         }
     }

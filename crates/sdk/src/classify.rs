@@ -24,7 +24,10 @@ pub fn classify_call(status: u16, body: &[u8]) -> CallResult {
         200 => match serde_json::from_slice::<TransferResponse>(body) {
             Ok(resp) => CallResult::Answered(Box::new(resp)),
             Err(e) => CallResult::Unknown {
-                reason: format!("HTTP 200 with an unparseable body ({} bytes): {e}", body.len()),
+                reason: format!(
+                    "HTTP 200 with an unparseable body ({} bytes): {e}",
+                    body.len()
+                ),
             },
         },
         400..=499 => {
@@ -79,9 +82,7 @@ fn classify_server_error(status: u16, body: &[u8]) -> CallResult {
         _ => CallResult::Unknown {
             reason: format!(
                 "HTTP {status} without a Mojaloop error: {}",
-                parsed
-                    .message
-                    .unwrap_or_else(|| "no message".to_string())
+                parsed.message.unwrap_or_else(|| "no message".to_string())
             ),
         },
     }
@@ -107,9 +108,7 @@ pub fn classify_lookup(status: u16, body: &[u8]) -> LookupResult {
                         state: other.to_string(),
                     },
                     None => LookupResult::Pending {
-                        state: resp
-                            .current_state
-                            .unwrap_or_else(|| "UNKNOWN".to_string()),
+                        state: resp.current_state.unwrap_or_else(|| "UNKNOWN".to_string()),
                     },
                 }
             }
@@ -156,10 +155,7 @@ pub fn classify_transport(err: &reqwest::Error) -> CallResult {
         }
     } else if err.is_timeout() {
         CallResult::Unknown {
-            reason: format!(
-                "timed out after the request was sent: {}",
-                error_chain(err)
-            ),
+            reason: format!("timed out after the request was sent: {}", error_chain(err)),
         }
     } else if err.is_builder() {
         CallResult::NotSent {

@@ -7,7 +7,9 @@ pub(super) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String
     d.deserialize_any(StringOrNumber)
 }
 
-pub(super) fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(super) fn opt_string_or_number<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
     d.deserialize_any(OptStringOrNumber)
 }
 

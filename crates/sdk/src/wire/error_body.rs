@@ -44,7 +44,10 @@ impl ErrorBody {
             .and_then(|t| t.last_error.as_ref())
             .and_then(LastError::error_information);
         if let Some(info) = info {
-            return Some((info.error_code.clone(), Some(info.error_description.clone())));
+            return Some((
+                info.error_code.clone(),
+                Some(info.error_description.clone()),
+            ));
         }
         self.status_code
             .as_deref()

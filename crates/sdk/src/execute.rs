@@ -1,0 +1,188 @@
+//! Driving one transfer to its end, whether the adapter auto-accepts or halts for acceptance.
+
+use crate::amount::{format_amount, parse_amount};
+use crate::client::SdkClient;
+use crate::outcome::{CallResult, Outcome, QUOTE_REFUSED, QuotePolicy};
+use crate::wire::{Money, TransferRequest, TransferResponse, state, transfer_state};
+
+/// Where [`SdkClient::execute`] is in the flow; decides what a failed call means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Post,
+    AcceptParty,
+    AcceptQuote,
+}
+
+impl Step {
+    fn describe(self) -> &'static str {
+        match self {
+            Step::Post => "POST /transfers",
+            Step::AcceptParty => "PUT acceptParty",
+            Step::AcceptQuote => "PUT acceptQuote",
+        }
+    }
+}
+
+impl SdkClient {
+    /// Drives one transfer to its end.
+    ///
+    /// POSTs it; on `WAITING_FOR_PARTY_ACCEPTANCE` accepts the party; on
+    /// `WAITING_FOR_QUOTE_ACCEPTANCE` accepts the quote only if [`check_quote`] passes, else PUTs
+    /// `acceptQuote: false` and returns `Failed { code: "QUOTE_REFUSED", .. }`.
+    ///
+    /// A PUT that was not delivered, timed out or got a 504 makes the outcome [`Outcome::Unknown`]:
+    /// the transfer exists at the adapter and may still complete. [`Outcome::NotSent`] only ever
+    /// comes from the POST itself.
+    pub async fn execute(&self, req: &TransferRequest, policy: &QuotePolicy) -> Outcome {
+        let mut step = Step::Post;
+        let mut call = self.post_transfer(req).await;
+        loop {
+            let resp = match call {
+                CallResult::Answered(resp) => resp,
+                CallResult::Failed { code, message } => return Outcome::Failed { code, message },
+                CallResult::NotSent { reason } if step == Step::Post => {
+                    return Outcome::NotSent { reason };
+                }
+                CallResult::NotSent { reason } => {
+                    return Outcome::Unknown {
+                        reason: format!(
+                            "{} not delivered after the POST was answered (the transfer waits at \
+                             the adapter): {reason}",
+                            step.describe()
+                        ),
+                    };
+                }
+                CallResult::Unknown { reason } => {
+                    return Outcome::Unknown {
+                        reason: format!("{}: {reason}", step.describe()),
+                    };
+                }
+            };
+            match (resp.current_state.as_str(), step) {
+                (state::COMPLETED, _) => return completed(&resp),
+                (state::ERROR_OCCURRED | state::ABORTED, _) => return failed(&resp),
+                (state::WAITING_FOR_PARTY_ACCEPTANCE, Step::Post) => {
+                    step = Step::AcceptParty;
+                    call = self.accept_party(&req.transfer_id).await;
+                }
+                (state::WAITING_FOR_QUOTE_ACCEPTANCE, Step::Post | Step::AcceptParty) => {
+                    if let Err(why) = check_quote(&resp, req, policy) {
+                        return self.refuse_quote(&req.transfer_id, why).await;
+                    }
+                    step = Step::AcceptQuote;
+                    call = self.accept_quote(&req.transfer_id, true).await;
+                }
+                (other, _) => {
+                    return Outcome::Unknown {
+                        reason: format!("adapter answered state {other:?} to {}", step.describe()),
+                    };
+                }
+            }
+        }
+    }
+
+    async fn refuse_quote(&self, transfer_id: &str, why: String) -> Outcome {
+        // Refusing never sends anything to the switch, so the transfer cannot complete whatever
+        // this PUT's fate: the row is certainly failed.
+        let message = match self.accept_quote(transfer_id, false).await {
+            CallResult::Answered(r) if r.current_state == state::ABORTED => why,
+            CallResult::Answered(r) => format!("{why} (adapter answered {})", r.current_state),
+            CallResult::Failed { code, message } => {
+                format!("{why} (refusal answered {code}: {message})")
+            }
+            CallResult::NotSent { reason } | CallResult::Unknown { reason } => {
+                format!("{why} (refusal not confirmed: {reason})")
+            }
+        };
+        Outcome::Failed {
+            code: QUOTE_REFUSED.to_string(),
+            message,
+        }
+    }
+}
+
+fn completed(resp: &TransferResponse) -> Outcome {
+    let switch_state = resp
+        .fulfil
+        .as_ref()
+        .and_then(|f| f.body.transfer_state.as_deref());
+    match switch_state {
+        // A COMPLETED answer whose fulfil says ABORTED contradicts itself: let the lookup decide.
+        Some(transfer_state::ABORTED) => Outcome::Unknown {
+            reason: "adapter answered COMPLETED with an ABORTED fulfil".to_string(),
+        },
+        _ => Outcome::Completed,
+    }
+}
+
+fn failed(resp: &TransferResponse) -> Outcome {
+    let info = resp.last_error.as_ref().and_then(|e| e.error_information());
+    match info {
+        Some(info) => Outcome::Failed {
+            code: info.error_code.clone(),
+            message: info.error_description.clone(),
+        },
+        None => Outcome::Failed {
+            code: resp.current_state.clone(),
+            message: resp
+                .aborted_reason
+                .clone()
+                .unwrap_or_else(|| format!("adapter reports {}", resp.current_state)),
+        },
+    }
+}
+
+/// Checks a quote against the row: `transferAmount` must equal the expected amount in the request's
+/// currency, and `payeeFspFee` (absent = 0) must not exceed the policy's maximum. The error names the
+/// amounts.
+pub fn check_quote(
+    resp: &TransferResponse,
+    req: &TransferRequest,
+    policy: &QuotePolicy,
+) -> Result<(), String> {
+    let body = resp
+        .quote_response
+        .as_ref()
+        .map(|q| &q.body)
+        .ok_or_else(|| "quote refused: the answer carries no quoteResponse".to_string())?;
+    let expected = format!(
+        "{} {}",
+        format_amount(policy.expected_amount_minor, policy.exponent),
+        req.currency
+    );
+    let transfer = body
+        .transfer_amount
+        .as_ref()
+        .ok_or_else(|| "quote refused: the quote carries no transferAmount".to_string())?;
+    if minor_in(transfer, &req.currency, policy.exponent) != Some(policy.expected_amount_minor) {
+        return Err(format!(
+            "quote refused: transferAmount {} {} differs from the row's amount {expected}",
+            transfer.amount, transfer.currency
+        ));
+    }
+    if let Some(fee) = &body.payee_fsp_fee {
+        let max = format!(
+            "{} {}",
+            format_amount(policy.max_payee_fee_minor, policy.exponent),
+            req.currency
+        );
+        match minor_in(fee, &req.currency, policy.exponent) {
+            Some(minor) if minor <= policy.max_payee_fee_minor => {}
+            _ => {
+                return Err(format!(
+                    "quote refused: payeeFspFee {} {} exceeds the allowed maximum {max} \
+                     (transferAmount {expected})",
+                    fee.amount, fee.currency
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn minor_in(money: &Money, currency: &str, exponent: u32) -> Option<i64> {
+    if money.currency != currency {
+        return None;
+    }
+    parse_amount(&money.amount, exponent)
+}

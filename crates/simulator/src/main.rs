@@ -1,0 +1,42 @@
+//! `simulator`: the SDK adapter simulator as a process (demo mode, benchmarks, manual tests).
+
+use anyhow::Context;
+use common::telemetry::{self, LogFormat};
+use simulator::{SimConfig, Simulator, bind_addr_from_env};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let env = common::env::Env::process();
+    telemetry::init(env.parse("LOG_FORMAT", LogFormat::Text)?, "info");
+    let cfg = SimConfig::from_env().context("reading the simulator's configuration")?;
+    let bind = bind_addr_from_env();
+    let sim = Simulator::start(cfg, &bind).await?;
+    println!("simulator listening on {}", sim.base_url());
+    tracing::info!(url = %sim.base_url(), ?cfg, "SDK adapter simulator started");
+    shutdown_signal().await;
+    tracing::info!("stopping");
+    sim.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,115 @@
+//! Failure rules, chosen by the last four characters of the payee's `to.idValue`.
+
+/// What the simulated adapter and switch do with one transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// Everything works.
+    Normal,
+    /// `…3204`: the party lookup fails, 500 with FSPIOP 3204 "Party not found".
+    PartyNotFound,
+    /// `…5103`: the payee FSP rejects the quote, 500 with FSPIOP 5103.
+    QuoteRejected,
+    /// `…5105`: the payee FSP rejects the transfer, 500 with FSPIOP 5105; the switch ABORTS it.
+    TransferRejected,
+    /// `…0504`: 504 "Timeout resolving payee…" before anything reached the switch's ledger.
+    TimeoutBeforeCommit,
+    /// `…0505`: the switch COMMITS but the caller gets 504 "Timeout waiting for fulfil…".
+    TimeoutAfterCommit,
+    /// `…0500`: 500 with an empty body, nothing committed.
+    EmptyServerError,
+    /// `…0999`: the request is read, then the connection is closed without an answer.
+    DropConnection,
+    /// `…0777`: the quote carries `payeeFspFee` = the configured fee.
+    PayeeFee,
+}
+
+impl Rule {
+    /// The identifier suffix that selects this rule (`None` for [`Rule::Normal`]).
+    pub fn suffix(self) -> Option<&'static str> {
+        match self {
+            Rule::Normal => None,
+            Rule::PartyNotFound => Some("3204"),
+            Rule::QuoteRejected => Some("5103"),
+            Rule::TransferRejected => Some("5105"),
+            Rule::TimeoutBeforeCommit => Some("0504"),
+            Rule::TimeoutAfterCommit => Some("0505"),
+            Rule::EmptyServerError => Some("0500"),
+            Rule::DropConnection => Some("0999"),
+            Rule::PayeeFee => Some("0777"),
+        }
+    }
+
+    /// Every rule, [`Rule::Normal`] first.
+    pub const ALL: [Rule; 9] = [
+        Rule::Normal,
+        Rule::PartyNotFound,
+        Rule::QuoteRejected,
+        Rule::TransferRejected,
+        Rule::TimeoutBeforeCommit,
+        Rule::TimeoutAfterCommit,
+        Rule::EmptyServerError,
+        Rule::DropConnection,
+        Rule::PayeeFee,
+    ];
+}
+
+/// The rule for a payee identifier: its last four characters, else [`Rule::Normal`].
+pub fn rule_for(id_value: &str) -> Rule {
+    let Some(start) = id_value.len().checked_sub(4) else {
+        return Rule::Normal;
+    };
+    let Some(tail) = id_value.get(start..) else {
+        return Rule::Normal;
+    };
+    Rule::ALL
+        .into_iter()
+        .find(|r| r.suffix() == Some(tail))
+        .unwrap_or(Rule::Normal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_select_rules() {
+        assert_eq!(rule_for("22890123204"), Rule::PartyNotFound);
+        assert_eq!(rule_for("22890125103"), Rule::QuoteRejected);
+        assert_eq!(rule_for("22890125105"), Rule::TransferRejected);
+        assert_eq!(rule_for("22890120504"), Rule::TimeoutBeforeCommit);
+        assert_eq!(rule_for("22890120505"), Rule::TimeoutAfterCommit);
+        assert_eq!(rule_for("22890120500"), Rule::EmptyServerError);
+        assert_eq!(rule_for("22890120999"), Rule::DropConnection);
+        assert_eq!(rule_for("22890120777"), Rule::PayeeFee);
+    }
+
+    #[test]
+    fn exactly_four_characters_match() {
+        assert_eq!(rule_for("3204"), Rule::PartyNotFound);
+        assert_eq!(rule_for("204"), Rule::Normal);
+        assert_eq!(rule_for(""), Rule::Normal);
+        assert_eq!(rule_for("27720000001"), Rule::Normal);
+        assert_eq!(rule_for("2289012320"), Rule::Normal);
+        assert_eq!(rule_for("32040"), Rule::Normal);
+    }
+
+    #[test]
+    fn multibyte_identifiers_do_not_panic() {
+        assert_eq!(rule_for("ééé"), Rule::Normal);
+        assert_eq!(rule_for("é3204"), Rule::PartyNotFound);
+        assert_eq!(rule_for("3204é"), Rule::Normal);
+    }
+
+    #[test]
+    fn every_rule_but_normal_has_a_distinct_suffix() {
+        let mut suffixes: Vec<_> = Rule::ALL.iter().filter_map(|r| r.suffix()).collect();
+        suffixes.sort_unstable();
+        suffixes.dedup();
+        assert_eq!(suffixes.len(), Rule::ALL.len() - 1);
+        for rule in Rule::ALL {
+            if let Some(s) = rule.suffix() {
+                assert_eq!(rule_for(&format!("2289012{s}")), rule);
+            }
+        }
+    }
+}

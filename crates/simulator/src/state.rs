@@ -1,0 +1,159 @@
+//! Shared state: the switch ledger (transferId → record), the POST counters and the live config.
+//!
+//! Plain `std::sync::Mutex`es held for a map operation only — never across an `.await` or while a
+//! response is rendered — are enough for thousands of requests per second on two workers.
+
+use crate::config::SimConfig;
+use crate::model::{Record, SwitchState};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// A snapshot of what the simulator was asked, for tests that must prove "POSTed exactly once".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    /// Every `POST /transfers` received, valid or not.
+    pub total_posts: u64,
+    /// Distinct `transferId`s POSTed (ids the simulator generated included).
+    pub distinct_transfer_ids: u64,
+    /// `transferId`s POSTed more than once, sorted.
+    pub duplicate_transfer_ids: Vec<String>,
+    /// `homeTransactionId`s POSTed more than once, sorted.
+    pub duplicate_home_transaction_ids: Vec<String>,
+    /// Commits at the switch (money movements). A transferId POSTed twice and completed twice
+    /// counts twice, as the real adapter pays twice.
+    pub committed: u64,
+    /// POSTs per `transferId` (only with `?detail=true` on the HTTP endpoint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posts: Option<BTreeMap<String, u32>>,
+    /// POSTs per `homeTransactionId` (only with `?detail=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_transaction_posts: Option<BTreeMap<String, u32>>,
+}
+
+#[derive(Default)]
+struct PostCounts {
+    by_transfer_id: HashMap<String, u32>,
+    by_home_transaction_id: HashMap<String, u32>,
+}
+
+/// Everything the handlers share.
+pub(crate) struct SimState {
+    config: Mutex<SimConfig>,
+    ledger: Mutex<HashMap<String, Record>>,
+    counts: Mutex<PostCounts>,
+    total_posts: AtomicU64,
+    committed: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not take the simulator down with it: the data stays usable.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl SimState {
+    pub fn new(config: SimConfig) -> SimState {
+        SimState {
+            config: Mutex::new(config),
+            ledger: Mutex::new(HashMap::new()),
+            counts: Mutex::new(PostCounts::default()),
+            total_posts: AtomicU64::new(0),
+            committed: AtomicU64::new(0),
+        }
+    }
+
+    pub fn config(&self) -> SimConfig {
+        *lock(&self.config)
+    }
+
+    pub fn set_config(&self, config: SimConfig) {
+        *lock(&self.config) = config;
+    }
+
+    pub fn update_config(&self, f: impl FnOnce(&mut SimConfig)) -> SimConfig {
+        let mut cfg = lock(&self.config);
+        f(&mut cfg);
+        *cfg
+    }
+
+    /// Records one POST, before anything else happens to it.
+    pub fn count_post(&self, transfer_id: Option<&str>, home_transaction_id: Option<&str>) {
+        self.total_posts.fetch_add(1, Ordering::Relaxed);
+        let mut counts = lock(&self.counts);
+        if let Some(id) = transfer_id {
+            *counts.by_transfer_id.entry(id.to_string()).or_default() += 1;
+        }
+        if let Some(id) = home_transaction_id {
+            *counts
+                .by_home_transaction_id
+                .entry(id.to_string())
+                .or_default() += 1;
+        }
+    }
+
+    pub fn count_commit(&self) {
+        self.committed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn counters(&self, detail: bool) -> Counters {
+        let counts = lock(&self.counts);
+        let duplicates = |m: &HashMap<String, u32>| {
+            let mut v: Vec<String> = m
+                .iter()
+                .filter(|(_, n)| **n > 1)
+                .map(|(k, _)| k.clone())
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let sorted = |m: &HashMap<String, u32>| m.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        Counters {
+            total_posts: self.total_posts.load(Ordering::Relaxed),
+            distinct_transfer_ids: counts.by_transfer_id.len() as u64,
+            duplicate_transfer_ids: duplicates(&counts.by_transfer_id),
+            duplicate_home_transaction_ids: duplicates(&counts.by_home_transaction_id),
+            committed: self.committed.load(Ordering::Relaxed),
+            posts: detail.then(|| sorted(&counts.by_transfer_id)),
+            home_transaction_posts: detail.then(|| sorted(&counts.by_home_transaction_id)),
+        }
+    }
+
+    /// Forgets every transfer and counter; the config stays.
+    pub fn reset(&self) {
+        lock(&self.ledger).clear();
+        *lock(&self.counts) = PostCounts::default();
+        self.total_posts.store(0, Ordering::Relaxed);
+        self.committed.store(0, Ordering::Relaxed);
+    }
+
+    /// Stores a new record for a POST. A transferId POSTed again keeps what the switch already
+    /// knows about it (the switch is the system of record; the adapter starts afresh).
+    pub fn insert(&self, mut rec: Record) {
+        let mut ledger = lock(&self.ledger);
+        if let Some(old) = ledger.get(&*rec.transfer_id) {
+            rec.switch = old.switch;
+        }
+        ledger.insert(rec.transfer_id.to_string(), rec);
+    }
+
+    /// Applies `f` to the record and returns a copy of the result (`None` if unknown).
+    pub fn update<R>(
+        &self,
+        transfer_id: &str,
+        f: impl FnOnce(&mut Record) -> R,
+    ) -> Option<(R, Record)> {
+        let mut ledger = lock(&self.ledger);
+        let rec = ledger.get_mut(transfer_id)?;
+        let out = f(rec);
+        Some((out, rec.clone()))
+    }
+
+    /// The switch's state of a transfer.
+    pub fn switch_state(&self, transfer_id: &str) -> SwitchState {
+        lock(&self.ledger)
+            .get(transfer_id)
+            .map_or(SwitchState::Unknown, |r| r.switch)
+    }
+}
