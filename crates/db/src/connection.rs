@@ -74,9 +74,17 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
 
 /// Builds a pool of `size` connections for `url` (PostgreSQL or SQLite).
 pub fn connect(url: &str, size: u32) -> Result<DbPool, DbError> {
+    build_pool(url, size, None)
+}
+
+/// [`connect`] with r2d2's `min_idle`: `None` opens all `size` connections up front (binaries),
+/// `Some(n)` opens `n` and the rest on demand (tests, which would otherwise hold 16 PostgreSQL
+/// connections per throw-away database and exhaust the server's `max_connections`).
+pub(crate) fn build_pool(url: &str, size: u32, min_idle: Option<u32>) -> Result<DbPool, DbError> {
     let manager = ConnectionManager::<DbConn>::new(normalise_url(url));
     Pool::builder()
         .max_size(size.max(1))
+        .min_idle(min_idle)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
@@ -84,7 +92,8 @@ pub fn connect(url: &str, size: u32) -> Result<DbPool, DbError> {
 }
 
 /// Applies every pending migration for the connection's backend; returns how many ran.
-/// Safe to call from several processes at once on PostgreSQL (an advisory lock serialises them).
+/// Safe to call from several processes at once: an advisory lock serialises them on PostgreSQL, a
+/// write transaction on SQLite.
 pub fn run_migrations(conn: &mut DbConn) -> Result<usize, DbError> {
     let applied = match conn {
         DbConn::Pg(c) => {
@@ -93,7 +102,13 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<usize, DbError> {
             c.batch_execute("SELECT pg_advisory_unlock(727274001)")?;
             r
         }
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        // SQLite has no advisory lock: BEGIN IMMEDIATE takes the write lock first (waiting up to
+        // busy_timeout), so a second process starting at the same moment sees the migrations
+        // already applied instead of failing on "table … already exists". Each migration's own
+        // transaction becomes a savepoint inside this one.
+        DbConn::Sqlite(c) => c.immediate_transaction(|c| {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+        }),
     };
     applied.map_err(|e| DbError::Migration(e.to_string()))
 }

@@ -6,7 +6,7 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 
-use crate::connection::{Backend, DbPool, PooledConn, connect, run_migrations};
+use crate::connection::{Backend, DbPool, PooledConn, build_pool, run_migrations};
 use crate::error::{DbError, DbResult};
 
 /// Server used to create test databases (`TEST_DATABASE_URL`, default local `postgres` database).
@@ -59,7 +59,8 @@ impl TestDb {
     }
 
     fn finish(backend: Backend, url: String, name: String) -> DbResult<TestDb> {
-        let pool = connect(&url, 16)?;
+        // Up to 16 connections, opened only when a test needs them.
+        let pool = build_pool(&url, 16, Some(1))?;
         let mut db = TestDb {
             backend,
             url,

@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 fn spawn_worker(h: &Harness, name: &str) -> Child {
-    let log = std::fs::File::create(std::env::temp_dir().join(format!("{}{name}.log", h.prefix))).unwrap();
+    let log = std::fs::File::create(std::env::temp_dir().join(format!("{}{name}.log", h.prefix)))
+        .unwrap();
     Command::new(env!("CARGO_BIN_EXE_gateway-worker"))
         .env("DATABASE_URL", &h.db.url)
         .env("REDIS_URL", redis_url())
@@ -54,17 +55,30 @@ async fn sigkill_one_of_two_workers_mid_bulk() {
     a.kill().unwrap();
     a.wait().unwrap();
     let before_kill = h.sim.counters().total_posts;
-    assert!(before_kill < 2000, "the bulk finished before the kill; slow the simulator down");
+    assert!(
+        before_kill < 2000,
+        "the bulk finished before the kill; slow the simulator down"
+    );
 
     let done = h.wait_final(bulk.id, Duration::from_secs(120)).await;
     assert_eq!(done.succeeded_count + done.failed_count, 2000);
     let c = h.sim.counters();
-    assert!(c.duplicate_transfer_ids.is_empty(), "a row was POSTed twice");
+    assert!(
+        c.duplicate_transfer_ids.is_empty(),
+        "a row was POSTed twice"
+    );
     assert!(c.total_posts <= 2000);
-    assert_eq!(done.succeeded_count as u64, c.committed, "every commit at the switch is a COMPLETED row");
+    assert_eq!(
+        done.succeeded_count as u64, c.committed,
+        "every commit at the switch is a COMPLETED row"
+    );
     let acc = h.assert_ledger_balanced();
     assert_eq!(acc.reserved, 0);
-    assert!(h.rows(bulk.id).iter().all(|r| r.status == "COMPLETED" || r.status == "FAILED"));
+    assert!(
+        h.rows(bulk.id)
+            .iter()
+            .all(|r| r.status == "COMPLETED" || r.status == "FAILED")
+    );
     b.kill().unwrap();
     b.wait().unwrap();
     h.cleanup().await;

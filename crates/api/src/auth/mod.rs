@@ -1,0 +1,85 @@
+//! Authentication: JWT tokens, bcrypt passwords, login throttling and the [`AuthUser`] extractor.
+
+pub mod jwt;
+pub mod password;
+pub mod rate_limit;
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use domain::Role;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use jwt::TokenType;
+
+/// The caller, from a valid access token in `Authorization: Bearer <token>`.
+///
+/// Extraction fails with 401 (`unauthorized` without a token, `invalid_token` for a bad one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    /// User id.
+    pub user_id: i64,
+    /// Organisation the caller acts for (every query is scoped to it).
+    pub org_id: i64,
+    /// Role at token issue time.
+    pub role: Role,
+    /// The access token's id.
+    pub jti: String,
+}
+
+impl AuthUser {
+    /// Refuses with 403 unless the caller may create bulks.
+    pub fn require_bulk_creator(&self) -> Result<(), ApiError> {
+        if self.role.can_create_bulk() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                code: "forbidden",
+                message: format!("the {} role cannot create bulk transfers", self.role),
+            })
+        }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
+    let missing = || ApiError::Unauthorized {
+        code: "unauthorized",
+        message: "an `Authorization: Bearer <access token>` header is required".into(),
+    };
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(missing)?
+        .to_str()
+        .map_err(|_| missing())?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(missing)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(missing());
+    }
+    Ok(token.trim())
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let claims = state.jwt.verify(bearer(req)?, TokenType::Access)?;
+    Ok(AuthUser {
+        user_id: claims.user_id()?,
+        org_id: claims.org,
+        role: claims.role,
+        jti: claims.jti,
+    })
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<AuthUser, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}

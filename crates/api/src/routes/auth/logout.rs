@@ -1,0 +1,49 @@
+//! `POST /api/auth/logout`.
+
+use actix_web::{HttpResponse, web};
+use chrono::DateTime;
+use db::queries::security;
+
+use super::RefreshRequest;
+use crate::auth::AuthUser;
+use crate::auth::jwt::TokenType;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Revokes the caller's refresh token, so it can no longer be exchanged. Idempotent.
+#[utoipa::path(
+    post, path = "/api/auth/logout", tag = "auth",
+    request_body = RefreshRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Refresh token revoked"),
+        (status = 401, description = "No valid access token", body = ErrorBody),
+        (status = 403, description = "The refresh token belongs to someone else", body = ErrorBody),
+        (status = 422, description = "Not a valid refresh token", body = ErrorBody),
+    )
+)]
+pub async fn logout(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = state
+        .jwt
+        .verify(&body.refresh, TokenType::Refresh)
+        .map_err(|_| {
+            ApiError::unprocessable("invalid_refresh_token", "not a valid refresh token")
+        })?;
+    if claims.user_id()? != user.user_id {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            message: "you can only revoke your own refresh token".into(),
+        });
+    }
+    let expires_at = DateTime::from_timestamp(claims.exp, 0)
+        .ok_or_else(|| ApiError::invalid_token("malformed expiry"))?
+        .naive_utc();
+    state
+        .db(move |c| Ok(security::revoke_token(c, &claims.jti, expires_at)?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

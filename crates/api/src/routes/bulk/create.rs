@@ -1,0 +1,309 @@
+//! `POST /api/bulk-transfers`: upload a CSV file of transfers.
+//!
+//! Order of the checks: role, `Idempotency-Key`, form (size, fields), callback URL, idempotency
+//! replay, duplicate file, CSV validation, payer account, then ONE transaction storing the bulk,
+//! its rows and the reservation of its total. Only after the commit is the job queued; if the queue
+//! is down the answer is still 202 — the bulk stays PENDING in the database and the worker's
+//! recovery sweep queues it later. Every refusal happens before the transaction, or rolls it back:
+//! a refused upload stores, reserves and queues nothing.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use db::DbError;
+use db::models::{Bulk, NewBulk, NewTransfer, now};
+use db::queries::{accounts, bulks};
+use domain::{BulkJob, BulkState, ParseOptions, ParsedFile, RowProblem, TransferStatus};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::views::BulkAccepted;
+use crate::auth::AuthUser;
+use crate::callback::validate_callback_url;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+use crate::upload::read_upload;
+
+/// Request header carrying the client's idempotency key.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+/// Longest accepted idempotency key.
+const MAX_KEY_LEN: usize = 255;
+/// How far back a file with the same SHA-256 counts as a duplicate.
+const DUPLICATE_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+/// How long to wait for the queue before answering anyway.
+const ENQUEUE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The multipart form (documentation only; the handler streams the body itself).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadRequest {
+    /// CSV file, standard (`transferId,amount,currency,partyIdType,partyIdentifier`) or payment
+    /// list (`type_id,valeur_id,devise,montant[,nom_complet]`).
+    #[schema(value_type = String, format = Binary)]
+    pub file: String,
+    /// http(s) URL notified when the bulk completes.
+    #[schema(example = "https://erp.cnss.example/hooks/bulk")]
+    pub callback_url: Option<String>,
+    /// Accept the same payee on several rows.
+    pub allow_duplicate_payees: Option<bool>,
+    /// Accept a file already uploaded in the last 24 hours.
+    pub force: Option<bool>,
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value.to_str().map(str::trim).unwrap_or("");
+    let printable = key.chars().all(|c| c.is_ascii_graphic());
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !printable {
+        return Err(ApiError::unprocessable(
+            "invalid_idempotency_key",
+            format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters"),
+        ));
+    }
+    Ok(Some(key.to_string()))
+}
+
+fn key_reused() -> ApiError {
+    ApiError::unprocessable(
+        "idempotency_key_reused",
+        "this Idempotency-Key was already used with a different file",
+    )
+}
+
+fn invalid_file(problems: Vec<RowProblem>) -> ApiError {
+    let details = problems
+        .iter()
+        .filter_map(|p| serde_json::to_value(p).ok())
+        .collect::<Vec<_>>();
+    ApiError::Unprocessable {
+        code: "invalid_file",
+        message: format!(
+            "the file has {} problem(s); nothing was stored",
+            details.len()
+        ),
+        details,
+    }
+}
+
+/// The idempotency and duplicate checks: `Some(bulk)` when the same key came with the same file
+/// (answer with the original bulk), `None` when nothing stands in the way.
+fn check_prior(
+    c: &mut db::DbConn,
+    org: i64,
+    key: Option<&str>,
+    sha: &str,
+    force: bool,
+) -> Result<Option<Bulk>, ApiError> {
+    if let Some(key) = key
+        && let Some(b) = bulks::find_by_idempotency_key(c, org, key)?
+    {
+        return if b.file_sha256 == sha {
+            Ok(Some(b))
+        } else {
+            Err(key_reused())
+        };
+    }
+    if !force && let Some(b) = bulks::find_recent_by_sha(c, org, sha, now() - DUPLICATE_WINDOW)? {
+        return Err(ApiError::Conflict {
+            code: "duplicate_file",
+            message: "this file was already uploaded in the last 24 hours; send force=true to \
+                      upload it again"
+                .into(),
+            details: vec![serde_json::json!({
+                "bulkTransferId": b.bulk_id,
+                "state": b.state,
+                "createdAt": b.created_at.and_utc(),
+            })],
+        });
+    }
+    Ok(None)
+}
+
+/// The upload, ready to store.
+struct Intake {
+    org: i64,
+    user: i64,
+    parsed: ParsedFile,
+    sha: String,
+    key: Option<String>,
+    callback_url: Option<String>,
+    file_name: Option<String>,
+}
+
+fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
+    let currency = i.parsed.currency.code();
+    let account = accounts::find_for_org(c, i.org, currency)?.ok_or_else(|| {
+        ApiError::unprocessable(
+            "payer_account_not_found",
+            format!("your organisation has no {currency} account to pay this file from"),
+        )
+    })?;
+    let at = now();
+    let new_bulk = NewBulk {
+        bulk_id: domain::new_bulk_id(),
+        organisation_id: i.org,
+        account_pk: account.id,
+        currency: currency.to_string(),
+        total_amount: i.parsed.total_amount.minor(),
+        total_count: i64::try_from(i.parsed.rows.len()).map_err(ApiError::internal)?,
+        state: BulkState::Pending.as_str().to_string(),
+        file_sha256: i.sha.clone(),
+        file_name: i.file_name,
+        idempotency_key: i.key.clone(),
+        callback_url: i.callback_url,
+        created_by: i.user,
+        created_at: at,
+        updated_at: at,
+    };
+    let mut rows = i
+        .parsed
+        .rows
+        .into_iter()
+        .map(|r| NewTransfer {
+            bulk_pk: 0,
+            line: i64::try_from(r.line).unwrap_or(i64::MAX),
+            transfer_id: r.transfer_id,
+            mojaloop_transfer_id: domain::new_mojaloop_transfer_id(),
+            party_id_type: r.party_id_type.as_str().to_string(),
+            party_identifier: r.party_identifier.as_str().to_string(),
+            payee_name: r.payee_name,
+            amount: r.amount.minor(),
+            status: TransferStatus::Pending.as_str().to_string(),
+            created_at: at,
+            updated_at: at,
+        })
+        .collect::<Vec<_>>();
+    match bulks::create(c, &new_bulk, &mut rows) {
+        Ok(b) => Ok(Stored::Created(b)),
+        // A concurrent request with the same key committed first: behave as if it had been seen.
+        Err(DbError::Conflict(_)) if i.key.is_some() => {
+            let key = i.key.as_deref().unwrap_or_default();
+            match bulks::find_by_idempotency_key(c, i.org, key)? {
+                Some(b) if b.file_sha256 == i.sha => Ok(Stored::Replayed(b)),
+                Some(_) => Err(key_reused()),
+                None => Err(ApiError::internal(
+                    "bulk insert conflicted without a known cause",
+                )),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Outcome of [`store`].
+enum Stored {
+    Created(Bulk),
+    Replayed(Bulk),
+}
+
+fn accepted(b: &Bulk, replayed: bool) -> HttpResponse {
+    let mut res = HttpResponse::Accepted();
+    res.insert_header((
+        header::LOCATION,
+        format!("/api/bulk-transfers/{}/status", b.bulk_id),
+    ));
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.json(BulkAccepted::new(b))
+}
+
+async fn enqueue(state: &AppState, bulk_id: &str) {
+    let job = BulkJob {
+        bulk_id: bulk_id.to_string(),
+    };
+    match tokio::time::timeout(ENQUEUE_TIMEOUT, state.queue.push_bulk(job)).await {
+        Ok(Ok(())) => tracing::info!(bulk_id, "bulk queued"),
+        Ok(Err(e)) => tracing::warn!(
+            bulk_id, error = %e,
+            "could not queue the bulk; it stays PENDING until the recovery sweep queues it"
+        ),
+        Err(_) => tracing::warn!(
+            bulk_id,
+            "queueing the bulk timed out; it stays PENDING until the recovery sweep queues it"
+        ),
+    }
+}
+
+/// Uploads a CSV file of transfers (GESTIONNAIRE only). Nothing is stored unless the whole file
+/// is valid and the organisation's account can cover its total.
+#[utoipa::path(
+    post, path = "/api/bulk-transfers", tag = "bulk-transfers",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header,
+            description = "Repeat-safe key: the same key and file give the original answer")),
+    request_body(content = UploadRequest, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, description = "Stored, reserved and queued", body = BulkAccepted,
+         headers(("Location" = String, description = "URL of the bulk's status"))),
+        (status = 401, description = "No valid access token", body = ErrorBody),
+        (status = 403, description = "Role may not upload", body = ErrorBody),
+        (status = 409, description = "Same file uploaded in the last 24 h (`duplicate_file`)",
+         body = ErrorBody),
+        (status = 413, description = "Body larger than MAX_UPLOAD_BYTES", body = ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = ErrorBody),
+        (status = 422, description = "Invalid file (`invalid_file`, with every row problem), \
+          `insufficient_funds`, `payer_account_not_found`, `idempotency_key_reused`, \
+          invalid form fields", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    user.require_bulk_creator()?;
+    let key = idempotency_key(&req)?;
+    let form = read_upload(&req, payload, state.settings.max_upload_bytes).await?;
+    let callback_url = form
+        .callback_url
+        .as_deref()
+        .map(|u| validate_callback_url(u, state.settings.allow_private_callbacks))
+        .transpose()?;
+    let file = form.file;
+    let (file, sha) = web::block(move || {
+        let sha = domain::sha256_hex(&file);
+        (file, sha)
+    })
+    .await?;
+
+    let (org, k, s, force) = (user.org_id, key.clone(), sha.clone(), form.force);
+    let prior = state
+        .db(move |c| check_prior(c, org, k.as_deref(), &s, force))
+        .await?;
+    if let Some(b) = prior {
+        return Ok(accepted(&b, true));
+    }
+
+    let opts = ParseOptions {
+        allow_duplicate_payees: form.allow_duplicate_payees,
+        max_rows: state.settings.max_rows,
+    };
+    let parsed = web::block(move || domain::parse_csv(&file, &opts))
+        .await?
+        .map_err(invalid_file)?;
+
+    let intake = Intake {
+        org: user.org_id,
+        user: user.user_id,
+        parsed,
+        sha,
+        key,
+        callback_url,
+        file_name: form.file_name,
+    };
+    match state.db(move |c| store(c, intake)).await? {
+        Stored::Replayed(b) => Ok(accepted(&b, true)),
+        Stored::Created(b) => {
+            tracing::info!(
+                bulk_id = %b.bulk_id, total = b.total_count, amount = b.total_amount,
+                "bulk stored and funds reserved"
+            );
+            enqueue(&state, &b.bulk_id).await;
+            Ok(accepted(&b, false))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Demo data: organisation `CNSS`, users `gestionnaire` and `superviseur`, an XOF account with a
+//! large balance. Idempotent: run it any number of times, existing rows are kept as they are (only
+//! the account is topped up back to [`DEMO_BALANCE`]).
+
+use anyhow::Context;
+use db::models::{NewAccount, NewUser, now};
+use db::queries::{accounts, orgs, users};
+use db::{DbConn, DbError, DbPool};
+use domain::Role;
+
+use crate::auth::password::hash_password;
+
+/// Name of the demo organisation.
+pub const DEMO_ORG: &str = "CNSS";
+/// Public id of the demo account.
+pub const DEMO_ACCOUNT_ID: &str = "CNSS-XOF-001";
+/// Payer MSISDN of the demo account.
+pub const DEMO_PAYER_MSISDN: &str = "22890000000";
+/// Balance the demo account is brought up to (XOF has no decimals).
+pub const DEMO_BALANCE: i64 = 1_000_000_000;
+
+/// The passwords of the demo users.
+#[derive(Clone)]
+pub struct DemoCredentials {
+    /// Password of `gestionnaire`.
+    pub gestionnaire_password: String,
+    /// Password of `superviseur`.
+    pub superviseur_password: String,
+}
+
+impl std::fmt::Debug for DemoCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DemoCredentials([REDACTED])")
+    }
+}
+
+impl DemoCredentials {
+    /// `DEMO_GESTIONNAIRE_PASSWORD` / `DEMO_SUPERVISEUR_PASSWORD`, or `gestionnaire123` /
+    /// `superviseur123`.
+    pub fn from_env(env: &common::env::Env<'_>) -> DemoCredentials {
+        DemoCredentials {
+            gestionnaire_password: env.string("DEMO_GESTIONNAIRE_PASSWORD", "gestionnaire123"),
+            superviseur_password: env.string("DEMO_SUPERVISEUR_PASSWORD", "superviseur123"),
+        }
+    }
+}
+
+/// What [`seed_demo`] left in the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSeed {
+    /// Id of `CNSS`.
+    pub organisation_id: i64,
+    /// Usernames created by this call (existing users are left untouched).
+    pub created_users: Vec<String>,
+    /// Public id of the XOF account.
+    pub account_id: String,
+    /// Its balance afterwards.
+    pub balance: i64,
+}
+
+/// Seeds the demo data with passwords from the environment (see [`DemoCredentials::from_env`]).
+/// Blocking: call it from a blocking context.
+pub fn seed_demo(pool: &DbPool, cost: u32) -> anyhow::Result<DemoSeed> {
+    seed_demo_with(
+        pool,
+        cost,
+        &DemoCredentials::from_env(&common::env::Env::process()),
+    )
+}
+
+/// Seeds the demo data with the given passwords (used only for users that do not exist yet).
+pub fn seed_demo_with(
+    pool: &DbPool,
+    cost: u32,
+    creds: &DemoCredentials,
+) -> anyhow::Result<DemoSeed> {
+    let mut conn = pool.get().context("connecting to the database")?;
+    let c: &mut DbConn = &mut conn;
+    let org = match orgs::find_by_name(c, DEMO_ORG)? {
+        Some(o) => o,
+        None => match orgs::create(c, DEMO_ORG) {
+            Ok(o) => o,
+            // Another process seeded it at the same moment.
+            Err(DbError::Conflict(_)) => {
+                orgs::find_by_name(c, DEMO_ORG)?.context("organisation vanished while seeding")?
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let mut created_users = Vec::new();
+    for (username, role, password) in [
+        (
+            "gestionnaire",
+            Role::Gestionnaire,
+            &creds.gestionnaire_password,
+        ),
+        (
+            "superviseur",
+            Role::Superviseur,
+            &creds.superviseur_password,
+        ),
+    ] {
+        if users::find_by_login(c, username)?.is_some() {
+            continue;
+        }
+        let hash = hash_password(password, cost).context("hashing a demo password")?;
+        let new = NewUser {
+            organisation_id: org.id,
+            username,
+            email: None,
+            password_hash: &hash,
+            role: role.as_str(),
+            active: true,
+            created_at: now(),
+        };
+        match users::create(c, &new) {
+            Ok(_) => created_users.push(username.to_string()),
+            Err(DbError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let account = match accounts::find_for_org(c, org.id, "XOF")? {
+        Some(a) => a,
+        None => {
+            let at = now();
+            let new = NewAccount {
+                organisation_id: org.id,
+                account_id: DEMO_ACCOUNT_ID,
+                party_id_type: "MSISDN",
+                party_identifier: DEMO_PAYER_MSISDN,
+                currency: "XOF",
+                created_at: at,
+                updated_at: at,
+            };
+            match accounts::create(c, &new) {
+                Ok(a) => a,
+                Err(DbError::Conflict(_)) => accounts::find_for_org(c, org.id, "XOF")?
+                    .context("account vanished while seeding")?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let account = if account.balance < DEMO_BALANCE {
+        accounts::credit(c, account.id, DEMO_BALANCE - account.balance)?
+    } else {
+        account
+    };
+    Ok(DemoSeed {
+        organisation_id: org.id,
+        created_users,
+        account_id: account.account_id,
+        balance: account.balance,
+    })
+}

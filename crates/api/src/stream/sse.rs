@@ -1,0 +1,136 @@
+//! The Server-Sent Events body of one watcher.
+//!
+//! Protocol: `retry: 3000`, then a snapshot read from the database (the caller subscribed to the hub
+//! BEFORE, so nothing falls between the two), then every newer event (`id: <seq>`, `event: progress`),
+//! then `event: done` and the end. Nothing at or below `Last-Event-ID` is sent again. A comment every
+//! 15 s keeps proxies from closing the connection; when the bus has been quiet for a while the
+//! stream re-reads the database, so a lost message (or a Redis restart) never leaves it hanging.
+
+use actix_web::web::Bytes;
+use db::DbPool;
+use domain::{BulkState, ProgressEvent};
+use futures::Stream;
+use std::time::Duration;
+use tokio::time::{Instant, Interval};
+
+use super::hub::Watcher;
+
+/// Keep-alive comment period.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Re-read the database after this long without news from the bus.
+pub const QUIET_RECHECK: Duration = Duration::from_secs(3);
+
+/// Reads the bulk's current progress from the database.
+pub fn snapshot(pool: &DbPool, bulk_pk: i64) -> Option<ProgressEvent> {
+    let mut conn = pool.get().ok()?;
+    let b = db::queries::bulks::get(&mut conn, bulk_pk).ok()?;
+    let state = BulkState::parse(&b.state).ok()?;
+    Some(ProgressEvent::new(
+        &b.bulk_id,
+        state,
+        b.succeeded_count,
+        b.failed_count,
+        b.total_count,
+    ))
+}
+
+async fn snapshot_async(pool: &DbPool, bulk_pk: i64) -> Option<ProgressEvent> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || snapshot(&pool, bulk_pk))
+        .await
+        .ok()
+        .flatten()
+}
+
+fn frame(kind: &str, ev: &ProgressEvent) -> String {
+    let data = serde_json::to_string(ev).unwrap_or_else(|_| "{}".into());
+    format!("id: {}\nevent: {kind}\ndata: {data}\n\n", ev.seq)
+}
+
+struct State {
+    watcher: Watcher,
+    pool: DbPool,
+    bulk_pk: i64,
+    last_sent: i64,
+    started: bool,
+    done: bool,
+    keep_alive: Interval,
+    quiet_since: Instant,
+}
+
+impl State {
+    /// Frames for an event newer than what was sent; `done` closes the stream after it.
+    fn emit(&mut self, ev: &ProgressEvent, out: &mut String) {
+        if ev.seq > self.last_sent {
+            out.push_str(&frame("progress", ev));
+            self.last_sent = ev.seq;
+        }
+        if ev.state.is_final() {
+            out.push_str(&frame("done", ev));
+            self.done = true;
+        }
+    }
+}
+
+/// The event stream for one watcher. `last_event_id` is the client's `Last-Event-ID` (or -1).
+pub fn event_stream(
+    watcher: Watcher,
+    pool: DbPool,
+    bulk_pk: i64,
+    last_event_id: i64,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+    let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+    keep_alive.reset();
+    let state = State {
+        watcher,
+        pool,
+        bulk_pk,
+        last_sent: last_event_id,
+        started: false,
+        done: false,
+        keep_alive,
+        quiet_since: Instant::now(),
+    };
+    futures::stream::unfold(state, |mut s| async move {
+        if s.done {
+            return None;
+        }
+        let mut out = String::new();
+        if !s.started {
+            s.started = true;
+            out.push_str("retry: 3000\n\n");
+            // Mark the current value seen: the snapshot below already covers it.
+            s.watcher.rx.borrow_and_update();
+            match snapshot_async(&s.pool, s.bulk_pk).await {
+                Some(ev) => s.emit(&ev, &mut out),
+                None => out.push_str(": snapshot unavailable, waiting for events\n\n"),
+            }
+            return Some((Ok(Bytes::from(out)), s));
+        }
+        loop {
+            let recheck_at = s.quiet_since + QUIET_RECHECK;
+            tokio::select! {
+                changed = s.watcher.rx.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                    s.quiet_since = Instant::now();
+                    let ev = s.watcher.rx.borrow_and_update().clone();
+                    if let Some(ev) = ev {
+                        s.emit(&ev, &mut out);
+                    }
+                }
+                _ = s.keep_alive.tick() => out.push_str(": keep-alive\n\n"),
+                _ = tokio::time::sleep_until(recheck_at) => {
+                    s.quiet_since = Instant::now();
+                    if let Some(ev) = snapshot_async(&s.pool, s.bulk_pk).await {
+                        s.emit(&ev, &mut out);
+                    }
+                }
+            }
+            if !out.is_empty() {
+                return Some((Ok(Bytes::from(out)), s));
+            }
+        }
+    })
+}

@@ -1,0 +1,232 @@
+//! The admin command line (the real binary) and the demo seeding.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use api::seed::{DEMO_BALANCE, DemoCredentials, seed_demo, seed_demo_with};
+use common::Backend;
+use db::queries::{accounts, orgs, users};
+use db::testing::TestDb;
+
+async fn test_db(backend: Backend) -> TestDb {
+    tokio::task::spawn_blocking(move || TestDb::new(backend))
+        .await
+        .unwrap()
+        .expect("a test database (is PostgreSQL running?)")
+}
+
+fn run(db: &TestDb, args: &[&str], stdin: Option<&str>, admin_password: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gateway-api"));
+    cmd.args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("BCRYPT_COST", "4")
+        .env_remove("ADMIN_PASSWORD")
+        .env_remove("DEMO_GESTIONNAIRE_PASSWORD")
+        .env_remove("DEMO_SUPERVISEUR_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(p) = admin_password {
+        cmd.env("ADMIN_PASSWORD", p);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+async fn admin_commands(backend: Backend) {
+    let db = test_db(backend).await;
+    let out = run(&db, &["migrate"], None, None);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = run(&db, &["create-org", "ACME"], None, None);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = run(&db, &["create-org", "ACME"], None, None);
+    assert_eq!(code(&out), 3, "{}", text(&out));
+
+    let user = [
+        "create-user",
+        "--org",
+        "ACME",
+        "--username",
+        "alice",
+        "--email",
+        "alice@acme.example",
+        "--role",
+        "SUPERVISEUR",
+    ];
+    let out = run(&db, &user, Some("alice-password\n"), None);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        !text(&out).contains("alice-password"),
+        "password never printed"
+    );
+    let out = run(&db, &user, Some("alice-password\n"), None);
+    assert_eq!(code(&out), 3, "{}", text(&out));
+
+    let bob = [
+        "create-user",
+        "--org",
+        "ACME",
+        "--username",
+        "bob",
+        "--role",
+        "GESTIONNAIRE",
+    ];
+    let out = run(&db, &bob, None, Some("bob-password-env"));
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = run(
+        &db,
+        &[
+            "create-user",
+            "--org",
+            "ACME",
+            "--username",
+            "eve",
+            "--role",
+            "GESTIONNAIRE",
+        ],
+        Some("short\n"),
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let mut with_flag = bob.to_vec();
+    with_flag.extend(["--password", "x"]);
+    let out = run(&db, &with_flag, None, None);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let out = run(
+        &db,
+        &[
+            "create-user",
+            "--org",
+            "NOPE",
+            "--username",
+            "z",
+            "--role",
+            "GESTIONNAIRE",
+        ],
+        Some("long-enough-pw\n"),
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+
+    let out = run(
+        &db,
+        &[
+            "create-account",
+            "--org",
+            "ACME",
+            "--account-id",
+            "ACME-XOF",
+            "--currency",
+            "XOF",
+            "--party-id-type",
+            "MSISDN",
+            "--party-identifier",
+            "22890000001",
+        ],
+        None,
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = run(
+        &db,
+        &["credit", "--account-id", "ACME-XOF", "--amount", "5000"],
+        None,
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = run(
+        &db,
+        &["credit", "--account-id", "NOPE", "--amount", "5"],
+        None,
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let out = run(&db, &["frobnicate"], None, None);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let out = run(&db, &["help"], None, None);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+
+    let pool = db.pool();
+    tokio::task::spawn_blocking(move || {
+        let mut c = pool.get().unwrap();
+        let org = orgs::find_by_name(&mut c, "ACME").unwrap().unwrap();
+        let alice = users::find_by_login(&mut c, "alice@acme.example")
+            .unwrap()
+            .unwrap();
+        assert_eq!(alice.role, "SUPERVISEUR");
+        assert_eq!(alice.organisation_id, org.id);
+        assert!(bcrypt::verify("alice-password", &alice.password_hash).unwrap());
+        let bob = users::find_by_login(&mut c, "bob").unwrap().unwrap();
+        assert!(bcrypt::verify("bob-password-env", &bob.password_hash).unwrap());
+        assert!(users::find_by_login(&mut c, "eve").unwrap().is_none());
+        let acc = accounts::find_by_account_id(&mut c, "ACME-XOF")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (acc.balance, acc.reserved, acc.currency.as_str()),
+            (5000, 0, "XOF")
+        );
+    })
+    .await
+    .unwrap();
+
+    let out = run(&db, &["seed-demo"], None, None);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("CNSS"));
+}
+
+async fn seeding_is_idempotent(backend: Backend) {
+    let db = test_db(backend).await;
+    let pool = db.pool();
+    tokio::task::spawn_blocking(move || {
+        let creds = DemoCredentials {
+            gestionnaire_password: "g-secret-1".into(),
+            superviseur_password: "s-secret-1".into(),
+        };
+        let first = seed_demo_with(&pool, 4, &creds).unwrap();
+        assert_eq!(first.created_users, ["gestionnaire", "superviseur"]);
+        assert_eq!(first.balance, DEMO_BALANCE);
+        let second = seed_demo(&pool, 4).unwrap();
+        assert!(second.created_users.is_empty());
+        assert_eq!(second.organisation_id, first.organisation_id);
+        assert_eq!(second.balance, DEMO_BALANCE);
+        let mut c = pool.get().unwrap();
+        let g = users::find_by_login(&mut c, "gestionnaire")
+            .unwrap()
+            .unwrap();
+        assert_eq!(g.role, "GESTIONNAIRE");
+        assert!(bcrypt::verify("g-secret-1", &g.password_hash).unwrap());
+        let s = users::find_by_login(&mut c, "superviseur")
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.role, "SUPERVISEUR");
+        let acc = accounts::find_for_org(&mut c, first.organisation_id, "XOF")
+            .unwrap()
+            .unwrap();
+        assert_eq!(acc.balance, DEMO_BALANCE);
+    })
+    .await
+    .unwrap();
+}
+
+both_backends!(admin_commands, seeding_is_idempotent);

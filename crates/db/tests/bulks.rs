@@ -1,0 +1,339 @@
+//! Bulk creation (rows + reservation in one transaction, all or nothing) and the bulk reads.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use db::models::now;
+use db::queries::{accounts, bulks, ledger, settle, transfers};
+use db::{Backend, DbConn, DbError};
+use std::time::Instant;
+
+both_backends!(
+    create_small_bulk,
+    create_ten_thousand_rows,
+    refused_reservation_stores_nothing,
+    duplicate_transfer_id_stores_nothing,
+    totals_must_match_rows,
+    find_for_org_hides_other_orgs,
+    list_for_org_pages_newest_first,
+    idempotency_key_lookup_and_uniqueness,
+    recent_by_sha_ignores_failed_and_old,
+);
+
+fn create_small_bulk(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let w = world(&mut c, "CNSS", 1_000);
+    let (spec, mut rows) = bulk_spec(&w, &w.account, &[100, 250, 50]);
+    let bulk = bulks::create(&mut c, &spec, &mut rows).unwrap();
+    assert!(rows.iter().all(|r| r.bulk_pk == bulk.id));
+    assert!(bulk.bulk_id.starts_with("bulk-"));
+    assert_eq!(bulk.bulk_id, spec.bulk_id);
+    assert_eq!((bulk.total_amount, bulk.total_count), (400, 3));
+    assert_eq!((bulk.succeeded_count, bulk.failed_count), (0, 0));
+    assert_eq!(bulk.state, "PENDING");
+    assert_eq!(bulk.completed_at, None);
+    assert_eq!(bulks::get(&mut c, bulk.id).unwrap(), bulk);
+    assert_eq!(
+        bulks::find(&mut c, &bulk.bulk_id).unwrap(),
+        Some(bulk.clone())
+    );
+    assert_eq!(bulks::find(&mut c, "bulk-nope").unwrap(), None);
+
+    let stored = transfers::page(&mut c, bulk.id, None, None, 10).unwrap();
+    assert_eq!(stored.len(), 3);
+    for (s, r) in stored.iter().zip(&rows) {
+        assert_eq!(
+            (&s.transfer_id, &s.mojaloop_transfer_id, s.amount, s.line),
+            (&r.transfer_id, &r.mojaloop_transfer_id, r.amount, r.line)
+        );
+        assert_eq!((s.status.as_str(), s.attempt_count), ("PENDING", 0));
+        assert_eq!(s.payee_name, r.payee_name);
+    }
+    let acc = assert_ledger(&mut c, w.account.id);
+    assert_eq!((acc.balance, acc.reserved), (1_000, 400));
+    assert_eq!(ledger::count_for_bulk(&mut c, bulk.id).unwrap(), 1);
+    assert_eq!(ledger::totals(&mut c, w.account.id).unwrap().reserved, 400);
+    assert!(bulks::mark_processing(&mut c, bulk.id).unwrap());
+    assert!(
+        !bulks::mark_processing(&mut c, bulk.id).unwrap(),
+        "only once"
+    );
+    assert_eq!(bulks::get(&mut c, bulk.id).unwrap().state, "PROCESSING");
+    bulks::touch(&mut c, bulk.id).unwrap();
+}
+
+fn create_ten_thousand_rows(backend: Backend) {
+    const N: usize = 10_000;
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let w = world(&mut c, "CNSS", 1_000_000_000);
+    let amounts: Vec<i64> = (0..N as i64).map(|i| 1_000 + i).collect();
+    let (spec, mut rows) = bulk_spec(&w, &w.account, &amounts);
+    let started = Instant::now();
+    let bulk = bulks::create(&mut c, &spec, &mut rows).unwrap();
+    eprintln!(
+        "{backend:?}: bulk of {N} rows stored in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(bulk.total_count, N as i64);
+    assert_eq!(transfers::count(&mut c).unwrap(), N as i64);
+    assert_eq!(
+        transfers::count_by_status(&mut c, bulk.id).unwrap(),
+        vec![("PENDING".to_string(), N as i64)]
+    );
+    let acc = assert_ledger(&mut c, w.account.id);
+    assert_eq!(acc.reserved, amounts.iter().sum::<i64>());
+    assert_eq!(ledger::count_for_bulk(&mut c, bulk.id).unwrap(), 1);
+    // File order kept across insert chunks.
+    let last = transfers::page(&mut c, bulk.id, None, None, N as i64).unwrap();
+    assert_eq!(last.len(), N);
+    assert!(
+        last.windows(2)
+            .all(|p| p[0].line < p[1].line && p[0].id < p[1].id)
+    );
+    assert_eq!(last[N - 1].transfer_id, format!("T{N}"));
+}
+
+/// Nothing of the bulk exists and the account and journal are as before.
+fn assert_nothing_stored(c: &mut DbConn, account_pk: i64, journal_before: i64) {
+    assert_eq!(bulks::count(c).unwrap(), 0);
+    assert_eq!(transfers::count(c).unwrap(), 0);
+    assert_eq!(journal_lines(c), journal_before);
+    let acc = assert_ledger(c, account_pk);
+    assert_eq!(acc.reserved, 0);
+}
+
+fn refused_reservation_stores_nothing(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let w = world(&mut c, "CNSS", 100);
+    let journal_before = journal_lines(&mut c);
+    let (spec, mut rows) = bulk_spec(&w, &w.account, &[100, 50]);
+    match bulks::create(&mut c, &spec, &mut rows) {
+        Err(DbError::InsufficientFunds {
+            required,
+            available,
+        }) => assert_eq!((required, available), (150, 100)),
+        other => panic!("expected InsufficientFunds, got {other:?}"),
+    }
+    assert_nothing_stored(&mut c, w.account.id, journal_before);
+    assert_eq!(bulks::find(&mut c, &spec.bulk_id).unwrap(), None);
+    // The same connection still works, and a bulk that fits goes through.
+    let (spec, mut rows) = bulk_spec(&w, &w.account, &[100]);
+    bulks::create(&mut c, &spec, &mut rows).unwrap();
+    assert_eq!(accounts::get(&mut c, w.account.id).unwrap().available(), 0);
+}
+
+fn duplicate_transfer_id_stores_nothing(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let w = world(&mut c, "CNSS", 1_000_000_000);
+    let journal_before = journal_lines(&mut c);
+    // Small bulk: the duplicate sits in the same INSERT.
+    let (spec, mut rows) = bulk_spec(&w, &w.account, &[10, 20, 30]);
+    rows[2].transfer_id = rows[0].transfer_id.clone();
+    let err = bulks::create(&mut c, &spec, &mut rows).unwrap_err();
+    assert!(matches!(err, DbError::Conflict(_)), "{err:?}");
+    assert_nothing_stored(&mut c, w.account.id, journal_before);
+    // Big bulk: the duplicate is in a later insert chunk, after earlier chunks were written.
+    let (spec, mut rows) = bulk_spec(&w, &w.account, &vec![5; 5_000]);
+    rows[4_500].transfer_id = rows[1].transfer_id.clone();
+    let err = bulks::create(&mut c, &spec, &mut rows).unwrap_err();
+    assert!(matches!(err, DbError::Conflict(_)), "{err:?}");
+    assert_nothing_stored(&mut c, w.account.id, journal_before);
+    // The same transfer ids in two different bulks are fine.
+    create_bulk(&mut c, &w, &[10, 20]);
+    create_bulk(&mut c, &w, &[10, 20]);
+    assert_eq!(transfers::count(&mut c).unwrap(), 4);
+}
+
+fn totals_must_match_rows(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let w = world(&mut c, "CNSS", 1_000);
+    let journal_before = journal_lines(&mut c);
+    // The reservation is the bulk's total: it must be exactly what the rows will spend.
+    let (mut spec, mut rows) = bulk_spec(&w, &w.account, &[100, 200]);
+    spec.total_amount = 250;
+    let err = bulks::create(&mut c, &spec, &mut rows).unwrap_err();
+    assert!(matches!(err, DbError::Corrupt(_)), "{err:?}");
+    let (mut spec, mut rows) = bulk_spec(&w, &w.account, &[100, 200]);
+    spec.total_count = 3;
+    let err = bulks::create(&mut c, &spec, &mut rows).unwrap_err();
+    assert!(matches!(err, DbError::Corrupt(_)), "{err:?}");
+    let (mut spec, _) = bulk_spec(&w, &w.account, &[100]);
+    spec.total_count = 0;
+    spec.total_amount = 0;
+    assert!(bulks::create(&mut c, &spec, &mut []).is_err(), "empty bulk");
+    assert_nothing_stored(&mut c, w.account.id, journal_before);
+}
+
+fn find_for_org_hides_other_orgs(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let a = world(&mut c, "CNSS", 1_000);
+    let b = world(&mut c, "IPRES", 1_000);
+    let bulk_a = create_bulk(&mut c, &a, &[10]);
+    let bulk_b = create_bulk(&mut c, &b, &[20]);
+    assert_eq!(
+        bulks::find_for_org(&mut c, a.org.id, &bulk_a.bulk_id).unwrap(),
+        Some(bulk_a.clone())
+    );
+    assert_eq!(
+        bulks::find_for_org(&mut c, a.org.id, &bulk_b.bulk_id).unwrap(),
+        None
+    );
+    assert_eq!(
+        bulks::find_for_org(&mut c, b.org.id, &bulk_a.bulk_id).unwrap(),
+        None
+    );
+    assert_eq!(
+        bulks::find_for_org(&mut c, b.org.id, &bulk_b.bulk_id).unwrap(),
+        Some(bulk_b)
+    );
+    assert_eq!(
+        bulks::find_for_org(&mut c, a.org.id, "bulk-missing").unwrap(),
+        None
+    );
+}
+
+fn list_for_org_pages_newest_first(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let a = world(&mut c, "CNSS", 1_000);
+    let b = world(&mut c, "IPRES", 1_000);
+    let mut mine = Vec::new();
+    for i in 0..5 {
+        mine.push(create_bulk(&mut c, &a, &[10 + i]).id);
+        create_bulk(&mut c, &b, &[1]);
+    }
+    for &pk in &mine[1..3] {
+        assert!(bulks::mark_processing(&mut c, pk).unwrap());
+    }
+    let newest_first: Vec<i64> = mine.iter().rev().copied().collect();
+    let ids = |v: Vec<db::models::Bulk>| v.into_iter().map(|b| b.id).collect::<Vec<_>>();
+
+    let all = bulks::list_for_org(&mut c, a.org.id, None, None, 100).unwrap();
+    assert!(all.iter().all(|x| x.organisation_id == a.org.id));
+    assert_eq!(ids(all), newest_first);
+    // Pages of two, following the cursor.
+    let p1 = ids(bulks::list_for_org(&mut c, a.org.id, None, None, 2).unwrap());
+    assert_eq!(p1, newest_first[0..2]);
+    let p2 = ids(bulks::list_for_org(&mut c, a.org.id, None, Some(p1[1]), 2).unwrap());
+    assert_eq!(p2, newest_first[2..4]);
+    let p3 = ids(bulks::list_for_org(&mut c, a.org.id, None, Some(p2[1]), 2).unwrap());
+    assert_eq!(p3, newest_first[4..5]);
+    let p4 = bulks::list_for_org(&mut c, a.org.id, None, Some(p3[0]), 2).unwrap();
+    assert!(p4.is_empty());
+    // State filter, with and without cursor.
+    let processing =
+        ids(bulks::list_for_org(&mut c, a.org.id, Some("PROCESSING"), None, 10).unwrap());
+    assert_eq!(processing, vec![mine[2], mine[1]]);
+    let after =
+        ids(bulks::list_for_org(&mut c, a.org.id, Some("PROCESSING"), Some(mine[2]), 10).unwrap());
+    assert_eq!(after, vec![mine[1]]);
+    let pending = ids(bulks::list_for_org(&mut c, a.org.id, Some("PENDING"), None, 10).unwrap());
+    assert_eq!(pending, vec![mine[4], mine[3], mine[0]]);
+    assert!(
+        bulks::list_for_org(&mut c, a.org.id, Some("FAILED"), None, 10)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn idempotency_key_lookup_and_uniqueness(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let a = world(&mut c, "CNSS", 1_000);
+    let b = world(&mut c, "IPRES", 1_000);
+    let (mut spec, mut rows) = bulk_spec(&a, &a.account, &[100]);
+    spec.idempotency_key = Some("key-1".into());
+    let first = bulks::create(&mut c, &spec, &mut rows).unwrap();
+    assert_eq!(
+        bulks::find_by_idempotency_key(&mut c, a.org.id, "key-1").unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        bulks::find_by_idempotency_key(&mut c, a.org.id, "key-2").unwrap(),
+        None
+    );
+    assert_eq!(
+        bulks::find_by_idempotency_key(&mut c, b.org.id, "key-1").unwrap(),
+        None
+    );
+    // The same key again for the same organisation is a conflict and stores nothing.
+    let (mut again, mut rows) = bulk_spec(&a, &a.account, &[200]);
+    again.idempotency_key = Some("key-1".into());
+    let err = bulks::create(&mut c, &again, &mut rows).unwrap_err();
+    assert!(matches!(err, DbError::Conflict(_)), "{err:?}");
+    assert_eq!(bulks::count(&mut c).unwrap(), 1);
+    assert_eq!(assert_ledger(&mut c, a.account.id).reserved, 100);
+    // Another organisation may use the same key; bulks without a key never collide.
+    let (mut other, mut rows) = bulk_spec(&b, &b.account, &[100]);
+    other.idempotency_key = Some("key-1".into());
+    bulks::create(&mut c, &other, &mut rows).unwrap();
+    create_bulk(&mut c, &a, &[1]);
+    create_bulk(&mut c, &a, &[1]);
+    assert_eq!(bulks::count(&mut c).unwrap(), 4);
+}
+
+fn recent_by_sha_ignores_failed_and_old(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let a = world(&mut c, "CNSS", 10_000);
+    let b = world(&mut c, "IPRES", 10_000);
+    let since = now() - minutes(60);
+    let with_sha = |c: &mut DbConn, w: &World, sha: &str, age_minutes: i64| {
+        let (mut spec, mut rows) = bulk_spec(w, &w.account, &[100, 200]);
+        spec.file_sha256 = sha.into();
+        spec.created_at = now() - minutes(age_minutes);
+        spec.updated_at = spec.created_at;
+        bulks::create(c, &spec, &mut rows).unwrap()
+    };
+    // Old upload of the same file: not a duplicate any more.
+    with_sha(&mut c, &a, "old", 120);
+    assert_eq!(
+        bulks::find_recent_by_sha(&mut c, a.org.id, "old", since).unwrap(),
+        None
+    );
+    // Recent upload that FAILED entirely: may be uploaded again.
+    let failed = with_sha(&mut c, &a, "failed", 5);
+    assert!(bulks::mark_processing(&mut c, failed.id).unwrap());
+    let rows = transfers::claim(&mut c, failed.id, 10).unwrap();
+    let items: Vec<_> = rows
+        .iter()
+        .map(|r| settle::SettleItem {
+            transfer_pk: r.id,
+            resolution: settle::Resolution::Failed {
+                code: "5100".into(),
+                message: "payee rejected".into(),
+            },
+        })
+        .collect();
+    settle::settle_batch(&mut c, &items).unwrap();
+    assert_eq!(bulks::get(&mut c, failed.id).unwrap().state, "FAILED");
+    assert_eq!(
+        bulks::find_recent_by_sha(&mut c, a.org.id, "failed", since).unwrap(),
+        None
+    );
+    // Recent, live upload: found, the newest one when there are several.
+    let first = with_sha(&mut c, &a, "live", 10);
+    let second = with_sha(&mut c, &a, "live", 1);
+    let found = bulks::find_recent_by_sha(&mut c, a.org.id, "live", since).unwrap();
+    assert_eq!(found.map(|x| x.id), Some(second.id));
+    assert_ne!(first.id, second.id);
+    // Another organisation's identical file is not a duplicate for this one.
+    assert_eq!(
+        bulks::find_recent_by_sha(&mut c, b.org.id, "live", since).unwrap(),
+        None
+    );
+    with_sha(&mut c, &b, "live", 1);
+    assert!(
+        bulks::find_recent_by_sha(&mut c, b.org.id, "live", since)
+            .unwrap()
+            .is_some()
+    );
+    assert_ledger(&mut c, a.account.id);
+}

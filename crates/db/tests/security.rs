@@ -1,0 +1,81 @@
+//! Revoked refresh tokens and failed-login records.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use db::Backend;
+use db::models::now;
+use db::queries::security;
+
+both_backends!(revocations, login_failures);
+
+fn revocations(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let t = now();
+    assert!(security::revoke_token(&mut c, "jti-1", t + minutes(60)).unwrap());
+    assert!(
+        !security::revoke_token(&mut c, "jti-1", t + minutes(60)).unwrap(),
+        "twice"
+    );
+    assert!(security::revoke_token(&mut c, "jti-old", t - minutes(1)).unwrap());
+    assert!(security::is_revoked(&mut c, "jti-1").unwrap());
+    assert!(security::is_revoked(&mut c, "jti-old").unwrap());
+    assert!(!security::is_revoked(&mut c, "jti-2").unwrap());
+    // The connection is still usable after the refused duplicate.
+    assert!(security::revoke_token(&mut c, "jti-2", t + minutes(60)).unwrap());
+
+    assert_eq!(security::purge_revoked(&mut c, t).unwrap(), 1);
+    assert!(!security::is_revoked(&mut c, "jti-old").unwrap());
+    assert!(security::is_revoked(&mut c, "jti-1").unwrap());
+    assert_eq!(security::purge_revoked(&mut c, t).unwrap(), 0);
+    assert_eq!(security::purge_revoked(&mut c, t + minutes(61)).unwrap(), 2);
+    assert!(!security::is_revoked(&mut c, "jti-1").unwrap());
+    // A purged id can be revoked again.
+    assert!(security::revoke_token(&mut c, "jti-1", t + minutes(60)).unwrap());
+}
+
+fn login_failures(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let t = now();
+    for m in [10, 5, 1] {
+        security::record_login_failure(&mut c, "awa", t - minutes(m)).unwrap();
+    }
+    security::record_login_failure(&mut c, "moussa", t - minutes(20)).unwrap();
+    security::record_login_failure(&mut c, "moussa", t - minutes(2)).unwrap();
+
+    assert_eq!(
+        security::login_failures_since(&mut c, "awa", t - minutes(6)).unwrap(),
+        (2, Some(t - minutes(5)))
+    );
+    assert_eq!(
+        security::login_failures_since(&mut c, "awa", t - minutes(60)).unwrap(),
+        (3, Some(t - minutes(10)))
+    );
+    assert_eq!(
+        security::login_failures_since(&mut c, "awa", t).unwrap(),
+        (0, None)
+    );
+    assert_eq!(
+        security::login_failures_since(&mut c, "nobody", t - minutes(60)).unwrap(),
+        (0, None)
+    );
+    // Exact boundary counts (`>=`).
+    assert_eq!(
+        security::login_failures_since(&mut c, "awa", t - minutes(1)).unwrap(),
+        (1, Some(t - minutes(1)))
+    );
+
+    // Clearing awa also forgets everybody's records older than the cut-off.
+    security::clear_login_failures(&mut c, "awa", t - minutes(15)).unwrap();
+    assert_eq!(
+        security::login_failures_since(&mut c, "awa", t - minutes(60)).unwrap(),
+        (0, None)
+    );
+    assert_eq!(
+        security::login_failures_since(&mut c, "moussa", t - minutes(60)).unwrap(),
+        (1, Some(t - minutes(2)))
+    );
+}

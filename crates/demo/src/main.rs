@@ -1,0 +1,31 @@
+//! `gateway-demo`: the whole gateway in one process (see the crate README).
+
+use common::telemetry::{LogFormat, init};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let format = std::env::var("LOG_FORMAT")
+        .ok()
+        .and_then(|f| f.parse().ok())
+        .unwrap_or(LogFormat::Text);
+    init(format, "info,actix_server=warn");
+    demo::run(&[], print_banner, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+fn print_banner(info: &demo::DemoInfo, seed: &api::DemoSeed) {
+    let api = &info.api_url;
+    println!(
+        "\n  Mojaloop bulk-payment gateway (embedded mode) is running.\n\
+         \n  API          {api}\n  Swagger UI   {api}/swagger/\n  Simulator    {sim}\n  Data         ./data/gateway.db\n\
+         \n  Demo users   gestionnaire / gestionnaire123  (GESTIONNAIRE, may upload)\n               superviseur / superviseur123    (SUPERVISEUR, read-only)\n  Account      {acc} (XOF), balance {bal}\n\
+         \n  Try it:\n    scripts/test-workflow.sh {api}\n\
+         \n  or by hand:\n    TOKEN=$(curl -s {api}/api/auth/login -H 'Content-Type: application/json' \\\n      -d '{{\"username\":\"gestionnaire\",\"password\":\"gestionnaire123\"}}' | sed -E 's/.*\"access\":\"([^\"]+)\".*/\\1/')\n    curl -s {api}/api/bulk-transfers -H \"Authorization: Bearer $TOKEN\" -F file=@scripts/sample-standard.csv\n\
+         \n  Ctrl-C stops; data is kept for the next run.\n",
+        sim = info.simulator_url,
+        acc = seed.account_id,
+        bal = seed.balance,
+    );
+}
