@@ -88,6 +88,7 @@ pub async fn connect_database(url: &str, size: u32) -> anyhow::Result<DbPool> {
 pub struct Application {
     port: u16,
     server: Server,
+    hub: crate::stream::ProgressHub,
 }
 
 impl Application {
@@ -119,7 +120,7 @@ impl Application {
             bus: deps.bus,
             jwt,
             passwords,
-            hub,
+            hub: hub.clone(),
             tickets,
         });
         let mut server = HttpServer::new(move || {
@@ -143,12 +144,17 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         tracing::info!(port, "HTTP server bound");
-        Ok(Application { port, server })
+        Ok(Application { port, server, hub })
     }
 
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The process's progress fan-out (tests check that streams free their subscriptions).
+    pub fn hub(&self) -> crate::stream::ProgressHub {
+        self.hub.clone()
     }
 
     /// A handle to stop the server (tests, embedded mode).
