@@ -138,7 +138,10 @@ impl Application {
                 .default_service(web::to(error::not_found))
                 .wrap(middleware::from_fn(request_id::request_id))
         })
-        .shutdown_timeout(10);
+        .shutdown_timeout(10)
+        // A client that closes its connection ends the request at once: a live stream waiting for
+        // progress is dropped (freeing its subscription) instead of lingering until a write fails.
+        .h1_allow_half_closed(false);
         if workers > 0 {
             server = server.workers(workers);
         }

@@ -94,11 +94,13 @@ pub struct Watcher {
 impl Drop for Watcher {
     fn drop(&mut self) {
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(tx) = slots.get(&self.bulk_id) {
-            // This receiver is still alive here, so "last one" means a count of one.
-            if tx.receiver_count() <= 1 {
-                slots.remove(&self.bulk_id);
-            }
+        // Let go of this receiver while holding the lock: otherwise two watchers leaving at once
+        // could each still see the other's receiver and both leave the slot behind.
+        drop(std::mem::replace(&mut self.rx, watch::channel(None).1));
+        if let Some(tx) = slots.get(&self.bulk_id)
+            && tx.receiver_count() == 0
+        {
+            slots.remove(&self.bulk_id);
         }
     }
 }
