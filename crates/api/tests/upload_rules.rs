@@ -143,6 +143,25 @@ async fn duplicate_file(backend: Backend) {
     app.cleanup().await;
 }
 
+/// Ten identical uploads at the same moment: exactly one is stored, the others are told 409.
+async fn duplicate_file_race(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.token(GESTIONNAIRE).await;
+    let sends = (0..10).map(|_| app.upload_fixture(&token, "standard.csv"));
+    let statuses: Vec<u16> = futures::future::join_all(sends)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 9, "{statuses:?}");
+    let after = app.snapshot().await;
+    assert_eq!(after.bulks, 1);
+    assert_eq!(after.reserved, 37_500);
+    assert_eq!(app.queued_jobs().await.len(), 1);
+    app.cleanup().await;
+}
+
 async fn duplicate_payees(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.token(GESTIONNAIRE).await;
@@ -202,6 +221,7 @@ both_backends!(
     payer_account_not_found,
     idempotency,
     duplicate_file,
+    duplicate_file_race,
     duplicate_payees,
     queue_down_still_accepts
 );

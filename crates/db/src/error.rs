@@ -23,6 +23,9 @@ pub enum DbError {
         /// Amount available (balance − reserved) at the time.
         available: i64,
     },
+    /// The same file was already stored for the organisation recently (the existing bulk).
+    #[error("duplicate file: already uploaded as {}", .0.bulk_id)]
+    DuplicateFile(Box<crate::models::Bulk>),
     /// A stored value does not parse back into a domain type.
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -17,6 +17,19 @@ const INSERT_CHUNK: usize = 2_000;
 /// Stores a bulk, all its transfer rows and the reservation of its total in ONE transaction:
 /// either everything is written or nothing is. `rows[i].bulk_pk` is filled in here.
 pub fn create(conn: &mut DbConn, bulk: &NewBulk, rows: &mut [NewTransfer]) -> DbResult<Bulk> {
+    create_unique(conn, bulk, rows, None)
+}
+
+/// [`create`], refusing with [`DbError::DuplicateFile`] when the organisation already has a
+/// non-FAILED bulk with the same file hash created since `duplicate_since`. The check runs inside the
+/// transaction after the reservation has locked the payer account, so two identical uploads racing
+/// each other cannot both pass it.
+pub fn create_unique(
+    conn: &mut DbConn,
+    bulk: &NewBulk,
+    rows: &mut [NewTransfer],
+    duplicate_since: Option<NaiveDateTime>,
+) -> DbResult<Bulk> {
     // The reservation is `total_amount`; settlement later consumes or releases each row's amount.
     // If the two disagreed, `reserved` would drift from Σ open rows forever: refuse up front.
     let sum = rows
@@ -37,6 +50,19 @@ pub fn create(conn: &mut DbConn, bulk: &NewBulk, rows: &mut [NewTransfer]) -> Db
             .returning(b::id)
             .get_result(c)?;
         accounts::reserve(c, bulk.account_pk, Some(bulk_pk), bulk.total_amount)?;
+        if let Some(since) = duplicate_since
+            && let Some(prior) = b::bulk_transfers
+                .filter(b::organisation_id.eq(bulk.organisation_id))
+                .filter(b::file_sha256.eq(&bulk.file_sha256))
+                .filter(b::created_at.ge(since))
+                .filter(b::state.ne(BulkState::Failed.as_str()))
+                .filter(b::id.ne(bulk_pk))
+                .select(Bulk::as_select())
+                .first(c)
+                .optional()?
+        {
+            return Err(DbError::DuplicateFile(Box::new(prior)));
+        }
         for r in rows.iter_mut() {
             r.bulk_pk = bulk_pk;
         }

@@ -106,23 +106,29 @@ fn check_prior(
         };
     }
     if !force && let Some(b) = bulks::find_recent_by_sha(c, org, sha, now() - DUPLICATE_WINDOW)? {
-        return Err(ApiError::Conflict {
-            code: "duplicate_file",
-            message: "this file was already uploaded in the last 24 hours; send force=true to \
-                      upload it again"
-                .into(),
-            details: vec![serde_json::json!({
-                "bulkTransferId": b.bulk_id,
-                "state": b.state,
-                "createdAt": b.created_at.and_utc(),
-            })],
-        });
+        return Err(duplicate_file(&b));
     }
     Ok(None)
 }
 
+/// 409 for a file the organisation already uploaded within [`DUPLICATE_WINDOW`].
+fn duplicate_file(b: &Bulk) -> ApiError {
+    ApiError::Conflict {
+        code: "duplicate_file",
+        message: "this file was already uploaded in the last 24 hours; send force=true to \
+                  upload it again"
+            .into(),
+        details: vec![serde_json::json!({
+            "bulkTransferId": b.bulk_id,
+            "state": b.state,
+            "createdAt": b.created_at.and_utc(),
+        })],
+    }
+}
+
 /// The upload, ready to store.
 struct Intake {
+    force: bool,
     org: i64,
     user: i64,
     parsed: ParsedFile,
@@ -175,8 +181,12 @@ fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
             updated_at: at,
         })
         .collect::<Vec<_>>();
-    match bulks::create(c, &new_bulk, &mut rows) {
+    // Checked again inside the storing transaction: two identical uploads racing each other
+    // cannot both pass the early check above.
+    let duplicate_since = (!i.force).then(|| at - DUPLICATE_WINDOW);
+    match bulks::create_unique(c, &new_bulk, &mut rows, duplicate_since) {
         Ok(b) => Ok(Stored::Created(b)),
+        Err(DbError::DuplicateFile(b)) => Err(duplicate_file(&b)),
         // A concurrent request with the same key committed first: behave as if it had been seen.
         Err(DbError::Conflict(_)) if i.key.is_some() => {
             let key = i.key.as_deref().unwrap_or_default();
@@ -287,6 +297,7 @@ pub async fn create(
         .map_err(invalid_file)?;
 
     let intake = Intake {
+        force,
         org: user.org_id,
         user: user.user_id,
         parsed,
