@@ -83,3 +83,53 @@ async fn sigkill_one_of_two_workers_mid_bulk() {
     b.wait().unwrap();
     h.cleanup().await;
 }
+
+/// SIGTERM mid-bulk: the worker stops taking jobs, finishes its in-flight calls, records them and
+/// exits 0; a new worker finishes the bulk without POSTing anything twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_finishes_in_flight_and_exits_zero() {
+    let sim = SimConfig {
+        latency_ms: 200,
+        ..SimConfig::default()
+    };
+    let h = Harness::new(Backend::Postgres, true, sim).await;
+    let mut a = spawn_worker(&h, "a");
+    let rows: Vec<_> = (0..1000).map(|i| ("MSISDN", msisdn(i), 500)).collect();
+    let bulk = h.submit(&rows).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while h.sim.counters().total_posts < 100 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &a.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || a.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(exit.code(), Some(0), "worker must exit 0 on SIGTERM");
+    // Everything it POSTed was recorded before it left: no row is stuck PROCESSING.
+    let posted = h.sim.counters().total_posts;
+    assert!(
+        posted < 1000,
+        "the bulk finished before SIGTERM; slow the simulator down"
+    );
+    let processing = h
+        .rows(bulk.id)
+        .iter()
+        .filter(|r| r.status == "PROCESSING")
+        .count();
+    assert_eq!(processing, 0, "in-flight rows must be settled before exit");
+
+    let mut b = spawn_worker(&h, "b");
+    let done = h.wait_final(bulk.id, Duration::from_secs(120)).await;
+    assert_eq!(done.state, "COMPLETED");
+    let c = h.sim.counters();
+    assert!(c.duplicate_transfer_ids.is_empty());
+    assert_eq!(c.total_posts, 1000);
+    assert_eq!(h.assert_ledger_balanced().reserved, 0);
+    b.kill().unwrap();
+    b.wait().unwrap();
+    h.cleanup().await;
+}

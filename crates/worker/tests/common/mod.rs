@@ -158,12 +158,19 @@ impl Harness {
 
     /// Stores a bulk of `(partyIdType, identifier, amount)` rows, reserves it and queues its job.
     pub async fn submit(&self, rows: &[(&str, String, i64)]) -> Bulk {
+        self.submit_as((self.org_pk, self.user_pk, self.account_pk), rows)
+            .await
+    }
+
+    /// Like [`Harness::submit`], from another organisation's account `(org, user, account)`.
+    pub async fn submit_as(&self, who: (i64, i64, i64), rows: &[(&str, String, i64)]) -> Bulk {
+        let (org_pk, user_pk, account_pk) = who;
         let total: i64 = rows.iter().map(|r| r.2).sum();
         let at = now();
         let new = NewBulk {
             bulk_id: domain::new_bulk_id(),
-            organisation_id: self.org_pk,
-            account_pk: self.account_pk,
+            organisation_id: org_pk,
+            account_pk,
             currency: "XOF".into(),
             total_amount: total,
             total_count: rows.len() as i64,
@@ -172,7 +179,7 @@ impl Harness {
             file_name: None,
             idempotency_key: None,
             callback_url: None,
-            created_by: self.user_pk,
+            created_by: user_pk,
             created_at: at,
             updated_at: at,
         };
@@ -259,4 +266,42 @@ impl Harness {
 
 pub fn msisdn(i: usize) -> String {
     format!("2289{:06}1", i)
+}
+
+impl Harness {
+    /// A second organisation with its own funded XOF account; returns (org, user, account).
+    pub fn second_org(&self, name: &str) -> (i64, i64, i64) {
+        let mut c = self.pool.get().unwrap();
+        let org = orgs::create(&mut c, name).unwrap();
+        let username = format!("{name}-gestionnaire");
+        let user = users::create(
+            &mut c,
+            &NewUser {
+                organisation_id: org.id,
+                username: &username,
+                email: None,
+                password_hash: "x",
+                role: "GESTIONNAIRE",
+                active: true,
+                created_at: now(),
+            },
+        )
+        .unwrap();
+        let account_id = format!("{name}-xof");
+        let acc = accounts::create(
+            &mut c,
+            &NewAccount {
+                organisation_id: org.id,
+                account_id: &account_id,
+                party_id_type: "MSISDN",
+                party_identifier: "22899000001",
+                currency: "XOF",
+                created_at: now(),
+                updated_at: now(),
+            },
+        )
+        .unwrap();
+        accounts::credit(&mut c, acc.id, BALANCE).unwrap();
+        (org.id, user.id, acc.id)
+    }
 }
