@@ -40,6 +40,29 @@ pub enum DbError {
     Query(DieselError),
 }
 
+impl DbError {
+    /// Whether retrying may succeed: the database unreachable, restarting or a connection lost —
+    /// as opposed to bad data or a constraint refusal, which come back on every retry.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DbError::Pool(_) | DbError::Migration(_) => true,
+            DbError::Query(DieselError::DatabaseError(kind, _)) => !matches!(
+                kind,
+                DatabaseErrorKind::UniqueViolation
+                    | DatabaseErrorKind::ForeignKeyViolation
+                    | DatabaseErrorKind::CheckViolation
+                    | DatabaseErrorKind::NotNullViolation
+            ),
+            DbError::Query(_) => true,
+            DbError::NotFound
+            | DbError::Conflict(_)
+            | DbError::InsufficientFunds { .. }
+            | DbError::DuplicateFile(_)
+            | DbError::Corrupt(_) => false,
+        }
+    }
+}
+
 impl From<DieselError> for DbError {
     fn from(e: DieselError) -> Self {
         match e {

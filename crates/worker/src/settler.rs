@@ -111,27 +111,52 @@ async fn run(
     progress.publish_all(bus.as_ref()).await;
 }
 
+/// Commits a batch, retrying while the database is unreachable (results are never dropped for that).
+/// A batch that keeps failing for another reason is split so one bad row cannot block the others;
+/// a single row that still cannot be recorded is left to the recovery sweep (it stays PROCESSING,
+/// becomes UNKNOWN and is looked up), logged at error level.
 async fn commit_with_retry(pool: &DbPool, items: Vec<SettleItem>) -> Vec<BulkCounters> {
-    let items = Arc::new(items);
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let pool = pool.clone();
-        let batch = items.clone();
-        let res = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            settle_batch(&mut conn, &batch)
-        })
-        .await;
-        match res {
-            Ok(Ok(counters)) => return counters,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, rows = items.len(), "settlement failed; retrying (results kept)")
+    let mut out = Vec::new();
+    let mut queue = vec![items];
+    while let Some(batch) = queue.pop() {
+        let mut backoff = Duration::from_millis(100);
+        let mut failures = 0u32;
+        let batch = Arc::new(batch);
+        loop {
+            let pool = pool.clone();
+            let b = batch.clone();
+            let res = tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get()?;
+                settle_batch(&mut conn, &b)
+            })
+            .await;
+            let err = match res {
+                Ok(Ok(counters)) => {
+                    out.extend(counters);
+                    break;
+                }
+                Ok(Err(e)) => e,
+                Err(e) => db::DbError::Corrupt(format!("settlement task panicked: {e}")),
+            };
+            if !err.is_transient() {
+                failures += 1;
             }
-            Err(e) => tracing::error!(error = %e, "settlement task panicked; retrying"),
+            if failures >= 3 {
+                if batch.len() > 1 {
+                    tracing::error!(error = %err, rows = batch.len(), "settlement keeps failing; settling rows one by one");
+                    queue.extend(batch.iter().map(|i| vec![i.clone()]));
+                } else {
+                    tracing::error!(error = %err, transfer_pk = batch[0].transfer_pk,
+                        "cannot record this outcome; the row will be recovered by lookup");
+                }
+                break;
+            }
+            tracing::warn!(error = %err, rows = batch.len(), "settlement failed; retrying (results kept)");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+    out
 }
 
 /// Latest counters per bulk and when each was last published.

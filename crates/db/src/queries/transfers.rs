@@ -58,65 +58,47 @@ pub fn get(conn: &mut DbConn, id: i64) -> DbResult<Transfer> {
 /// holds, SQLite has a single writer. A bulk with nothing left to claim returns an empty list.
 pub fn claim(conn: &mut DbConn, bulk_pk: i64, limit: i64) -> DbResult<Vec<Transfer>> {
     let pending = TransferStatus::Pending.as_str();
-    let processing = TransferStatus::Processing.as_str();
     let at = now();
-    let rows = match conn {
-        DbConn::Pg(c) => c.transaction::<_, diesel::result::Error, _>(|c| {
-            let ids: Vec<i64> = t::individual_transfers
-                .filter(t::bulk_pk.eq(bulk_pk))
-                .filter(t::status.eq(pending))
-                .order(t::id.asc())
-                .limit(limit)
-                .select(t::id)
-                .for_update()
-                .skip_locked()
-                .load(c)?;
-            if ids.is_empty() {
+    let candidates = t::individual_transfers
+        .filter(t::bulk_pk.eq(bulk_pk))
+        .filter(t::status.eq(pending))
+        .order(t::id.asc())
+        .limit(limit)
+        .select(t::id);
+    // The same UPDATE on both backends; only how the candidate ids are locked differs.
+    macro_rules! mark_claimed {
+        ($c:expr, $ids:expr) => {{
+            if $ids.is_empty() {
                 return Ok(Vec::new());
             }
             diesel::update(
                 t::individual_transfers
-                    .filter(t::id.eq_any(&ids))
+                    .filter(t::id.eq_any(&$ids))
                     .filter(t::status.eq(pending)),
             )
             .set((
-                t::status.eq(processing),
+                t::status.eq(TransferStatus::Processing.as_str()),
                 t::claimed_at.eq(at),
                 t::updated_at.eq(at),
                 t::attempt_count.eq(t::attempt_count + 1),
             ))
             .returning(Transfer::as_returning())
-            .get_results(c)
+            .get_results($c)
+        }};
+    }
+    let mut rows = match conn {
+        // SKIP LOCKED: concurrent claimers each take different rows instead of queueing.
+        DbConn::Pg(c) => c.transaction::<_, diesel::result::Error, _>(|c| {
+            let ids: Vec<i64> = candidates.for_update().skip_locked().load(c)?;
+            mark_claimed!(c, ids)
         })?,
         // BEGIN IMMEDIATE takes the write lock before the read, so the select-then-update pair
         // cannot interleave with another claimer.
         DbConn::Sqlite(c) => c.immediate_transaction::<_, diesel::result::Error, _>(|c| {
-            let ids: Vec<i64> = t::individual_transfers
-                .filter(t::bulk_pk.eq(bulk_pk))
-                .filter(t::status.eq(pending))
-                .order(t::id.asc())
-                .limit(limit)
-                .select(t::id)
-                .load(c)?;
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            diesel::update(
-                t::individual_transfers
-                    .filter(t::id.eq_any(&ids))
-                    .filter(t::status.eq(pending)),
-            )
-            .set((
-                t::status.eq(processing),
-                t::claimed_at.eq(at),
-                t::updated_at.eq(at),
-                t::attempt_count.eq(t::attempt_count + 1),
-            ))
-            .returning(Transfer::as_returning())
-            .get_results(c)
+            let ids: Vec<i64> = candidates.load(c)?;
+            mark_claimed!(c, ids)
         })?,
     };
-    let mut rows = rows;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
