@@ -104,3 +104,45 @@ async fn manual_acceptance_and_fee_refused() {
     task.await.unwrap().unwrap();
     h.cleanup().await;
 }
+
+/// A row the switch cannot account for stays UNKNOWN after UNKNOWN_MAX_AGE: its money stays
+/// reserved, lookups stop, and the bulk does not pretend to be final.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unknown_for_too_long_is_parked_with_money_reserved() {
+    let mut h = Harness::new(Backend::Postgres, true, SimConfig::default()).await;
+    let (stop, task) = h.start_worker(h.settings(&[
+        ("TRANSFER_EXPIRY", "1h"),
+        ("UNKNOWN_MAX_AGE", "1s"),
+    ]));
+    let rows = vec![
+        ("MSISDN", "22890000001".to_string(), 1000),
+        ("MSISDN", "22890000504".to_string(), 2000), // 504 before commit: the switch never saw it
+    ];
+    let bulk = h.submit(&rows).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let parked = loop {
+        let r = h
+            .rows(bulk.id)
+            .into_iter()
+            .find(|r| r.party_identifier.ends_with("0504"))
+            .unwrap();
+        if r.status == "UNKNOWN" && r.next_lookup_at.is_none() {
+            break r;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "row never parked: {r:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(parked.error_message.unwrap().contains("operator"));
+    let acc = h.assert_ledger_balanced();
+    assert_eq!(acc.reserved, 2000, "the UNKNOWN row's money stays reserved");
+    assert_eq!(acc.balance, BALANCE - 1000);
+    let b = {
+        let mut c = h.pool.get().unwrap();
+        db::queries::bulks::get(&mut c, bulk.id).unwrap()
+    };
+    assert_eq!(b.state, "PROCESSING");
+    assert_eq!(h.sim.counters().total_posts, 2, "never POSTed again");
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    h.cleanup().await;
+}
