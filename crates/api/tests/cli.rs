@@ -229,4 +229,110 @@ async fn seeding_is_idempotent(backend: Backend) {
     .unwrap();
 }
 
-both_backends!(admin_commands, seeding_is_idempotent);
+/// An operator settles an UNKNOWN row by hand; anything but UNKNOWN is refused.
+async fn resolve_unknown(backend: Backend) {
+    use db::models::{NewBulk, NewTransfer, now};
+    use db::queries::settle::{Resolution, SettleItem, settle_batch};
+    use db::queries::{bulks, ledger, transfers};
+    let db = test_db(backend).await;
+    let pool = db.pool();
+    seed_demo(&pool, 4).unwrap();
+    let mut c = pool.get().unwrap();
+    let acc = accounts::find_by_account_id(&mut c, "CNSS-XOF-001")
+        .unwrap()
+        .unwrap();
+    let user = users::find_by_login(&mut c, "gestionnaire")
+        .unwrap()
+        .unwrap();
+    let at = now();
+    let row = |i: i64| NewTransfer {
+        bulk_pk: 0,
+        line: i + 1,
+        transfer_id: format!("tx-{i}"),
+        mojaloop_transfer_id: domain::new_mojaloop_transfer_id(),
+        party_id_type: "MSISDN".into(),
+        party_identifier: format!("2289000000{i}"),
+        payee_name: None,
+        amount: 100 * i,
+        status: "PENDING".into(),
+        created_at: at,
+        updated_at: at,
+    };
+    let mut rows = vec![row(1), row(2)];
+    let new = NewBulk {
+        bulk_id: domain::new_bulk_id(),
+        organisation_id: acc.organisation_id,
+        account_pk: acc.id,
+        currency: "XOF".into(),
+        total_amount: 300,
+        total_count: 2,
+        state: "PROCESSING".into(),
+        file_sha256: "x".into(),
+        file_name: None,
+        idempotency_key: None,
+        callback_url: None,
+        created_by: user.id,
+        created_at: at,
+        updated_at: at,
+    };
+    let bulk = bulks::create(&mut c, &new, &mut rows).unwrap();
+    let claimed = transfers::claim(&mut c, bulk.id, 10).unwrap();
+    let unknown = |pk| SettleItem {
+        transfer_pk: pk,
+        resolution: Resolution::Unknown {
+            reason: "504".into(),
+            next_lookup_at: at,
+        },
+    };
+    settle_batch(&mut c, &[unknown(claimed[0].id), unknown(claimed[1].id)]).unwrap();
+    drop(c);
+
+    let id1 = claimed[0].mojaloop_transfer_id.clone();
+    let id2 = claimed[1].mojaloop_transfer_id.clone();
+    let out = run(
+        &db,
+        &["resolve", "--transfer", &id1, "--outcome", "COMPLETED"],
+        None,
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = run(
+        &db,
+        &[
+            "resolve",
+            "--transfer",
+            &id2,
+            "--outcome",
+            "FAILED",
+            "--reason",
+            "switch says aborted",
+        ],
+        None,
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    // Already final now: refused, nothing moves twice.
+    let out = run(
+        &db,
+        &["resolve", "--transfer", &id1, "--outcome", "FAILED"],
+        None,
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+
+    let mut c = pool.get().unwrap();
+    let b = bulks::get(&mut c, bulk.id).unwrap();
+    assert_eq!(b.state, "PARTIALLY_COMPLETED");
+    let r2 = transfers::get(&mut c, claimed[1].id).unwrap();
+    assert_eq!(r2.error_code.as_deref(), Some("RESOLVED_BY_OPERATOR"));
+    let a = accounts::get(&mut c, acc.id).unwrap();
+    assert_eq!(a.reserved, 0);
+    assert_eq!(a.balance, acc.balance - 100);
+    let t = ledger::totals(&mut c, acc.id).unwrap();
+    assert_eq!(
+        (t.expected_balance(), t.expected_reserved()),
+        (a.balance, a.reserved)
+    );
+}
+
+both_backends!(admin_commands, seeding_is_idempotent, resolve_unknown);

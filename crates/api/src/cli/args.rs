@@ -14,6 +14,8 @@ pub const USAGE: &str = "usage:
   gateway-api create-account --org <name> --account-id <id> --currency <XOF> \\
               --party-id-type <MSISDN> --party-identifier <id>
   gateway-api credit --account-id <id> --amount <minor units>
+  gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
+                                           settle an UNKNOWN row after checking the switch
   gateway-api seed-demo                    create the CNSS demo organisation, users and account
   gateway-api openapi                      print the OpenAPI document (JSON)
   gateway-api help";
@@ -60,6 +62,15 @@ pub enum Command {
         account_id: String,
         /// Minor units, > 0.
         amount: i64,
+    },
+    /// Settle an UNKNOWN transfer by hand, once an operator has checked the switch.
+    Resolve {
+        /// The row's Mojaloop transfer id (UUID).
+        transfer: String,
+        /// `true`: money moved (COMPLETED); `false`: it did not (FAILED).
+        completed: bool,
+        /// Why (kept as the error message of a FAILED row).
+        reason: Option<String>,
     },
     /// Seed the demo organisation.
     SeedDemo,
@@ -209,6 +220,19 @@ where
             Ok(Command::Credit {
                 account_id: take(&mut f, "account-id")?,
                 amount,
+            })
+        }
+        "resolve" => {
+            let mut f = flags(rest, &["transfer", "outcome", "reason"])?;
+            let completed = match take(&mut f, "outcome")?.to_ascii_uppercase().as_str() {
+                "COMPLETED" => true,
+                "FAILED" => false,
+                _ => return Err(usage("--outcome must be COMPLETED or FAILED")),
+            };
+            Ok(Command::Resolve {
+                transfer: take(&mut f, "transfer")?,
+                completed,
+                reason: f.remove("reason"),
             })
         }
         other => Err(usage(format!("unknown command {other:?}"))),

@@ -8,6 +8,7 @@
 //! gateway-api create-account --org <name> --account-id <id> --currency XOF \
 //!             --party-id-type MSISDN --party-identifier 22890000000
 //! gateway-api credit --account-id <id> --amount <minor units>
+//! gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
 //! gateway-api seed-demo
 //! gateway-api openapi
 //! ```
@@ -24,7 +25,9 @@ use anyhow::Context;
 use common::env::Env;
 use db::DbError;
 use db::models::{NewAccount, NewUser, now};
-use db::queries::{accounts, orgs, users};
+use db::queries::settle::{Resolution, SettleItem, settle_batch};
+use db::queries::{accounts, orgs, transfers, users};
+use domain::TransferStatus;
 
 use crate::auth::password::hash_password;
 use crate::settings::Settings;
@@ -201,6 +204,39 @@ fn admin(
                 a.balance,
                 a.currency,
                 a.available()
+            );
+        }
+        Command::Resolve {
+            transfer,
+            completed,
+            reason,
+        } => {
+            let row = transfers::find_by_mojaloop_id(c, &transfer)
+                .context("reading transfers")?
+                .ok_or_else(|| usage(format!("no transfer with Mojaloop id {transfer:?}")))?;
+            if row.status != TransferStatus::Unknown.as_str() {
+                return Err(usage(format!(
+                    "transfer {transfer} is {}, not UNKNOWN: nothing to resolve",
+                    row.status
+                )));
+            }
+            let resolution = if completed {
+                Resolution::Completed
+            } else {
+                Resolution::Failed {
+                    code: "RESOLVED_BY_OPERATOR".into(),
+                    message: reason.unwrap_or_else(|| "resolved as failed by an operator".into()),
+                }
+            };
+            let item = SettleItem {
+                transfer_pk: row.id,
+                resolution,
+            };
+            settle_batch(c, &[item]).context("settling")?;
+            let after = transfers::get(c, row.id).context("reading the transfer back")?;
+            println!(
+                "transfer {transfer} ({}) is now {}",
+                after.transfer_id, after.status
             );
         }
         Command::SeedDemo => {

@@ -103,6 +103,15 @@ pub fn claim(conn: &mut DbConn, bulk_pk: i64, limit: i64) -> DbResult<Vec<Transf
     Ok(rows)
 }
 
+/// By the UUID sent to the adapter (operators find rows by what the switch shows them).
+pub fn find_by_mojaloop_id(conn: &mut DbConn, mojaloop_id: &str) -> DbResult<Option<Transfer>> {
+    Ok(t::individual_transfers
+        .filter(t::mojaloop_transfer_id.eq(mojaloop_id))
+        .select(Transfer::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Whether a bulk still has PENDING rows (the worker keeps fanning out while it does).
 pub fn has_pending(conn: &mut DbConn, bulk_pk: i64) -> DbResult<bool> {
     let one: Option<i64> = t::individual_transfers
