@@ -8,6 +8,7 @@ use sdk::SdkClient;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 use tokio::sync::{Semaphore, watch};
 use transport::queue::MemoryStorages;
 use transport::{JobQueue, ProgressBus, RedisQueue};
@@ -39,19 +40,24 @@ pub struct WorkerDeps {
 
 async fn handle_bulk(job: BulkJob, ctx: Data<WorkerCtx>) -> Result<(), BoxDynError> {
     let span = tracing::info_span!("bulk_job", bulk_id = %job.bulk_id);
-    let _g = span.enter();
-    drop(_g);
-    jobs::bulk::run(&ctx, job).await.map_err(|e| {
-        tracing::warn!(error = %format!("{e:#}"), "bulk job failed; apalis will retry");
-        e.into()
-    })
+    jobs::bulk::run(&ctx, job)
+        .instrument(span)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %format!("{e:#}"), "bulk job failed; apalis will retry");
+            e.into()
+        })
 }
 
 async fn handle_chunk(job: ChunkJob, ctx: Data<WorkerCtx>) -> Result<(), BoxDynError> {
-    jobs::chunk::run(&ctx, job).await.map_err(|e| {
-        tracing::warn!(error = %format!("{e:#}"), "chunk job failed; apalis will retry");
-        e.into()
-    })
+    let span = tracing::info_span!("chunk_job", bulk_id = %job.bulk_id);
+    jobs::chunk::run(&ctx, job)
+        .instrument(span)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %format!("{e:#}"), "chunk job failed; apalis will retry");
+            e.into()
+        })
 }
 
 /// Runs the worker until `shutdown` resolves, then stops taking jobs, lets in-flight calls finish
