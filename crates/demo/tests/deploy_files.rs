@@ -78,9 +78,15 @@ fn env_example() -> BTreeSet<String> {
 fn env_example_lists_every_variable_the_code_reads() {
     let listed = env_example();
     let read = variables_read();
-    assert!(read.len() > 30, "the scan found too few variables: {read:?}");
+    assert!(
+        read.len() > 30,
+        "the scan found too few variables: {read:?}"
+    );
     let missing: Vec<_> = read.difference(&listed).collect();
-    assert!(missing.is_empty(), "read by the code but not in .env.example: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "read by the code but not in .env.example: {missing:?}"
+    );
 }
 
 #[test]
@@ -109,18 +115,30 @@ fn compose_file_has_the_production_topology() {
         "max-size",
         "JWT_SECRET:?",
     ] {
-        assert!(yml.contains(needle), "{needle:?} missing from docker-compose.yml");
+        assert!(
+            yml.contains(needle),
+            "{needle:?} missing from docker-compose.yml"
+        );
     }
-    assert!(yml.matches("healthcheck:").count() >= 4, "healthchecks missing");
+    assert!(
+        yml.matches("healthcheck:").count() >= 4,
+        "healthchecks missing"
+    );
 }
 
 #[test]
 fn dockerfiles_are_multi_stage_non_root_with_healthchecks() {
     for name in ["Dockerfile.api", "Dockerfile.worker"] {
         let text = std::fs::read_to_string(root().join(name)).unwrap();
-        assert!(text.matches("FROM ").count() >= 2, "{name}: not multi-stage");
+        assert!(
+            text.matches("FROM ").count() >= 2,
+            "{name}: not multi-stage"
+        );
         assert!(text.contains("USER "), "{name}: runs as root");
         assert!(text.contains("HEALTHCHECK"), "{name}: no HEALTHCHECK");
-        assert!(text.contains("ca-certificates"), "{name}: no CA certificates");
+        assert!(
+            text.contains("ca-certificates"),
+            "{name}: no CA certificates"
+        );
     }
 }

@@ -48,13 +48,22 @@ async fn a_bulk_is_streamed_from_start_to_done() {
     assert_eq!(done.num("succeeded"), 300, "{done:?}");
     assert_eq!(done.state(), "COMPLETED");
     let progress: Vec<_> = frames.iter().filter(|f| f.is("progress")).collect();
-    assert!(progress.iter().any(|f| f.state() == "PROCESSING"), "{frames:#?}");
     assert!(
-        progress.iter().any(|f| f.state() == "PROCESSING" && f.num("completed") > 0),
+        progress.iter().any(|f| f.state() == "PROCESSING"),
+        "{frames:#?}"
+    );
+    assert!(
+        progress
+            .iter()
+            .any(|f| f.state() == "PROCESSING" && f.num("completed") > 0),
         "no intermediate progress: {frames:#?}"
     );
     let last = progress.last().unwrap();
-    assert_eq!((last.state(), last.id), ("COMPLETED", done.id), "final progress then done");
+    assert_eq!(
+        (last.state(), last.id),
+        ("COMPLETED", done.id),
+        "final progress then done"
+    );
     // The server closed the body right after `done` (rest() returned), and the database agrees.
     let b = stack.db_state(&bulk).await;
     assert_eq!((b.state.as_str(), b.succeeded_count), ("COMPLETED", 300));
@@ -137,7 +146,10 @@ async fn a_final_bulk_gets_one_progress_and_done_at_once() {
     assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
     assert_eq!(frames.len(), 3, "{frames:#?}");
     assert_eq!(frames[0].retry, Some(3000));
-    assert!(frames[1].is("progress") && frames[2].is("done"), "{frames:#?}");
+    assert!(
+        frames[1].is("progress") && frames[2].is("done"),
+        "{frames:#?}"
+    );
     assert_eq!(frames[1].state(), "COMPLETED");
     assert_eq!(frames[1].data, frames[2].data);
     assert_eq!(frames[1].num("completed"), 20);

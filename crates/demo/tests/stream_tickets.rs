@@ -148,10 +148,19 @@ async fn tickets_work_once_for_one_bulk_until_they_expire() {
     // Expiry: a ticket forged with the same secret and claims works while valid, not after.
     let (_, cnss, me) = other_org(&stack).await;
     let future = chrono::Utc::now().timestamp() + 60;
-    assert_opens(with_ticket(&stack, &a, &forge(me, cnss, &a, future)).await, &a).await;
+    assert_opens(
+        with_ticket(&stack, &a, &forge(me, cnss, &a, future)).await,
+        &a,
+    )
+    .await;
     let past = chrono::Utc::now().timestamp() - 5;
     let expired = forge(me, cnss, &a, past);
-    assert_status(with_ticket(&stack, &a, &expired).await, 401, "invalid_token").await;
+    assert_status(
+        with_ticket(&stack, &a, &expired).await,
+        401,
+        "invalid_token",
+    )
+    .await;
     // A ticket that expires in a second, used two seconds later.
     let soon = forge(me, cnss, &a, chrono::Utc::now().timestamp() + 1);
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -159,7 +168,12 @@ async fn tickets_work_once_for_one_bulk_until_they_expire() {
 
     // An access token is not a ticket, garbage is not a ticket, and nothing at all is refused.
     assert_status(with_ticket(&stack, &a, &token).await, 401, "invalid_token").await;
-    assert_status(with_ticket(&stack, &a, "not-a-ticket").await, 401, "invalid_token").await;
+    assert_status(
+        with_ticket(&stack, &a, "not-a-ticket").await,
+        401,
+        "invalid_token",
+    )
+    .await;
     let res = stack.client.get(stack.stream_url(&a)).send().await.unwrap();
     assert_eq!(res.status(), 401);
 

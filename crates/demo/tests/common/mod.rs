@@ -123,7 +123,8 @@ impl Stack {
         let hub = app.hub();
         let base = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
-        let stop_server: StopFn = Box::new(move || Box::pin(async move { handle.stop(false).await }));
+        let stop_server: StopFn =
+            Box::new(move || Box::pin(async move { handle.stop(false).await }));
         let server_task = tokio::spawn(app.run_until_stopped());
         wait_subscribed(&bus).await;
         Stack {
@@ -205,7 +206,10 @@ impl Stack {
             .client
             .post(self.url("/api/bulk-transfers"))
             .bearer_auth(token)
-            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(body)
             .send()
             .await
@@ -245,7 +249,11 @@ impl Stack {
             if BulkState::parse(&b.state).unwrap().is_final() {
                 return b;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{bulk} not final: {}", b.state);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{bulk} not final: {}",
+                b.state
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -22,11 +22,17 @@ impl Frame {
 
     /// A number of the `data` JSON (`completed`, `total`, `seq`…).
     pub fn num(&self, field: &str) -> i64 {
-        self.data.as_ref().and_then(|d| d[field].as_i64()).unwrap_or_else(|| panic!("no {field} in {self:?}"))
+        self.data
+            .as_ref()
+            .and_then(|d| d[field].as_i64())
+            .unwrap_or_else(|| panic!("no {field} in {self:?}"))
     }
 
     pub fn state(&self) -> &str {
-        self.data.as_ref().and_then(|d| d["state"].as_str()).unwrap_or_else(|| panic!("no state in {self:?}"))
+        self.data
+            .as_ref()
+            .and_then(|d| d["state"].as_str())
+            .unwrap_or_else(|| panic!("no state in {self:?}"))
     }
 }
 
@@ -44,7 +50,13 @@ pub fn parse_frame(text: &str) -> Frame {
         match field {
             "id" => f.id = Some(value.parse().unwrap_or_else(|_| panic!("bad id {value:?}"))),
             "event" => f.event = Some(value.to_string()),
-            "retry" => f.retry = Some(value.parse().unwrap_or_else(|_| panic!("bad retry {value:?}"))),
+            "retry" => {
+                f.retry = Some(
+                    value
+                        .parse()
+                        .unwrap_or_else(|_| panic!("bad retry {value:?}")),
+                )
+            }
             "data" => {
                 if !data.is_empty() {
                     data.push('\n');
@@ -88,7 +100,8 @@ impl SseReader {
             }
             while let Some(pos) = self.buf.find("\n\n") {
                 let text: String = self.buf.drain(..pos + 2).collect();
-                self.frames.push_back(parse_frame(text.trim_end_matches('\n')));
+                self.frames
+                    .push_back(parse_frame(text.trim_end_matches('\n')));
             }
             if !self.frames.is_empty() {
                 continue;
@@ -96,10 +109,15 @@ impl SseReader {
             match self.resp.chunk().await.expect("reading the stream") {
                 Some(bytes) => {
                     self.chunks += 1;
-                    self.buf.push_str(std::str::from_utf8(&bytes).expect("UTF-8 stream"));
+                    self.buf
+                        .push_str(std::str::from_utf8(&bytes).expect("UTF-8 stream"));
                 }
                 None => {
-                    assert!(self.buf.trim().is_empty(), "stream ended mid-frame: {:?}", self.buf);
+                    assert!(
+                        self.buf.trim().is_empty(),
+                        "stream ended mid-frame: {:?}",
+                        self.buf
+                    );
                     return None;
                 }
             }
@@ -144,12 +162,22 @@ pub fn assert_well_formed(frames: &[Frame], after_id: i64) -> Frame {
         assert_eq!(f.num("seq"), id, "id is the seq");
         last_id = id;
         let completed = f.num("completed");
-        assert!(completed >= last_completed, "completed went down: {frames:#?}");
+        assert!(
+            completed >= last_completed,
+            "completed went down: {frames:#?}"
+        );
         last_completed = completed;
     }
-    assert!(done.id.expect("done without id") > after_id, "done at or below Last-Event-ID");
+    assert!(
+        done.id.expect("done without id") > after_id,
+        "done at or below Last-Event-ID"
+    );
     assert!(done.num("completed") >= last_completed);
-    assert_eq!(done.num("completed"), done.num("total"), "done before every row: {done:?}");
+    assert_eq!(
+        done.num("completed"),
+        done.num("total"),
+        "done before every row: {done:?}"
+    );
     assert!(
         matches!(done.state(), "COMPLETED" | "PARTIALLY_COMPLETED" | "FAILED"),
         "{done:?}"
