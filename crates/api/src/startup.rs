@@ -111,7 +111,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
         // One bus subscription per process, shared by every stream.
-        let hub = crate::stream::ProgressHub::start(deps.bus.clone());
+        let hub = crate::stream::ProgressHub::start(deps.bus.clone(), deps.pool.clone());
         let tickets = crate::stream::TicketKeys::new(&settings.jwt_secret, &settings.jwt_issuer);
         let state = web::Data::new(AppState {
             settings,

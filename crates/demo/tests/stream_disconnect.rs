@@ -171,7 +171,8 @@ async fn store_pending(stack: &Stack) -> String {
 /// must not see the other's receiver still alive). The race window is narrow, hence the rounds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simultaneous_leaves_free_the_slot() {
-    let hub = ProgressHub::start(Arc::new(MemoryBus::default()));
+    let db = db::testing::TestDb::sqlite().unwrap();
+    let hub = ProgressHub::start(Arc::new(MemoryBus::default()), db.pool());
     let hub2 = hub.clone();
     tokio::task::spawn_blocking(move || {
         for round in 0..30_000 {

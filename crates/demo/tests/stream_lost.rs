@@ -4,7 +4,7 @@
 
 mod common;
 
-use api::stream::sse::QUIET_RECHECK;
+use api::stream::hub::QUIET_RECHECK;
 use common::{SseReader, Stack, USER, assert_well_formed};
 use domain::ProgressEvent;
 use std::future::Future;

@@ -3,27 +3,36 @@
 //! Protocol: `retry: 3000`, then a snapshot read from the database (the caller subscribed to the hub
 //! BEFORE, so nothing falls between the two), then every newer event (`id: <seq>`, `event: progress`),
 //! then `event: done` and the end. Nothing at or below `Last-Event-ID` is sent again. A comment every
-//! 15 s keeps proxies from closing the connection; when the bus has been quiet for a while the
-//! stream re-reads the database, so a lost message (or a Redis restart) never leaves it hanging.
+//! 15 s keeps proxies from closing the connection. When the bus is quiet the hub re-reads the
+//! database for the bulk (see [`super::hub`]), so a lost message never leaves a stream hanging.
 
 use actix_web::web::Bytes;
 use db::DbPool;
 use domain::{BulkState, ProgressEvent};
 use futures::Stream;
 use std::time::Duration;
-use tokio::time::{Instant, Interval};
+use tokio::time::Interval;
 
 use super::hub::Watcher;
 
 /// Keep-alive comment period.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// Re-read the database after this long without news from the bus.
-pub const QUIET_RECHECK: Duration = Duration::from_secs(3);
 
 /// Reads the bulk's current progress from the database.
 pub fn snapshot(pool: &DbPool, bulk_pk: i64) -> Option<ProgressEvent> {
     let mut conn = pool.get().ok()?;
     let b = db::queries::bulks::get(&mut conn, bulk_pk).ok()?;
+    event_of(&b)
+}
+
+/// Same as [`snapshot`], by public bulk id.
+pub fn snapshot_by_id(pool: &DbPool, bulk_id: &str) -> Option<ProgressEvent> {
+    let mut conn = pool.get().ok()?;
+    let b = db::queries::bulks::find(&mut conn, bulk_id).ok()??;
+    event_of(&b)
+}
+
+fn event_of(b: &db::models::Bulk) -> Option<ProgressEvent> {
     let state = BulkState::parse(&b.state).ok()?;
     Some(ProgressEvent::new(
         &b.bulk_id,
@@ -55,7 +64,6 @@ struct State {
     started: bool,
     done: bool,
     keep_alive: Interval,
-    quiet_since: Instant,
 }
 
 impl State {
@@ -89,7 +97,6 @@ pub fn event_stream(
         started: false,
         done: false,
         keep_alive,
-        quiet_since: Instant::now(),
     };
     futures::stream::unfold(state, |mut s| async move {
         if s.done {
@@ -108,25 +115,17 @@ pub fn event_stream(
             return Some((Ok(Bytes::from(out)), s));
         }
         loop {
-            let recheck_at = s.quiet_since + QUIET_RECHECK;
             tokio::select! {
                 changed = s.watcher.rx.changed() => {
                     if changed.is_err() {
                         return None;
                     }
-                    s.quiet_since = Instant::now();
                     let ev = s.watcher.rx.borrow_and_update().clone();
                     if let Some(ev) = ev {
                         s.emit(&ev, &mut out);
                     }
                 }
                 _ = s.keep_alive.tick() => out.push_str(": keep-alive\n\n"),
-                _ = tokio::time::sleep_until(recheck_at) => {
-                    s.quiet_since = Instant::now();
-                    if let Some(ev) = snapshot_async(&s.pool, s.bulk_pk).await {
-                        s.emit(&ev, &mut out);
-                    }
-                }
             }
             if !out.is_empty() {
                 return Some((Ok(Bytes::from(out)), s));
