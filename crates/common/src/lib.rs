@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod env;
+pub mod shutdown;
 pub mod telemetry;
 
 pub use env::{EnvError, Secret};

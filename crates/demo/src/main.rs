@@ -9,12 +9,8 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|f| f.parse().ok())
         .unwrap_or(LogFormat::Text);
     init(format, "info,actix_server=warn");
-    demo::run(&[], print_banner, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    demo::run(&[], print_banner, common::shutdown::signal()).await
 }
-
 fn print_banner(info: &demo::DemoInfo, seed: &api::DemoSeed) {
     let api = &info.api_url;
     println!(

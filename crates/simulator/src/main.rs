@@ -13,30 +13,8 @@ async fn main() -> anyhow::Result<()> {
     let sim = Simulator::start(cfg, &bind).await?;
     println!("simulator listening on {}", sim.base_url());
     tracing::info!(url = %sim.base_url(), ?cfg, "SDK adapter simulator started");
-    shutdown_signal().await;
+    common::shutdown::signal().await;
     tracing::info!("stopping");
     sim.stop().await;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

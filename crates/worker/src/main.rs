@@ -28,27 +28,5 @@ async fn main() -> anyhow::Result<()> {
         bus: Arc::new(bus),
         source: JobSource::Redis(queue),
     };
-    worker::run(settings, deps, shutdown_signal()).await
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    worker::run(settings, deps, common::shutdown::signal()).await
 }
