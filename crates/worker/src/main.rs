@@ -5,6 +5,9 @@ use std::sync::Arc;
 use transport::{RedisBus, RedisQueue};
 use worker::{JobSource, WorkerDeps, WorkerSettings};
 
+/// Jobs fetched per poll of each queue.
+const FETCH_BATCH: usize = 2;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = match WorkerSettings::from_env(&Env::process()) {
@@ -20,7 +23,10 @@ async fn main() -> anyhow::Result<()> {
         let mut conn = pool.get()?;
         db::run_migrations(&mut conn)?;
     }
-    let queue = RedisQueue::connect(&settings.redis_url, &settings.redis_prefix, 100).await?;
+    // Jobs here are chunks of hundreds of rows, not single rows: fetch a few at a time so one
+    // replica does not take every lane of a bulk while the others sit idle.
+    let queue =
+        RedisQueue::connect(&settings.redis_url, &settings.redis_prefix, FETCH_BATCH).await?;
     let bus = RedisBus::connect(&settings.redis_url, &settings.redis_prefix).await?;
     let deps = WorkerDeps {
         pool,
