@@ -8,7 +8,8 @@
 //! - Errors produced by actix itself (JSON, path and query extractors, unknown routes, wrong
 //!   methods, multipart parsing) are converted into the same shape by the handlers in this module.
 //! - A database error is never turned into "not found" or an empty answer: only
-//!   [`DbError::NotFound`] becomes 404, business refusals keep their meaning, the rest is a 500.
+//!   [`DbError::NotFound`] becomes 404, business refusals keep their meaning, an unreachable
+//!   database is a 503 (`unavailable`), the rest is a 500.
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
@@ -267,6 +268,8 @@ impl From<DbError> for ApiError {
                 required,
                 available,
             },
+            // The database is down or unreachable: a 503 the client may retry, not a bug.
+            other if other.is_unavailable() => ApiError::Unavailable(other.to_string()),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
     }
@@ -348,6 +351,18 @@ mod tests {
         assert_eq!(v["required"], 10);
         assert_eq!(v["available"], 3);
         assert_eq!(v["details"][0]["required"], 10);
+    }
+
+    #[test]
+    fn unreachable_database_is_503() {
+        let e = ApiError::from(DbError::Pool("timed out waiting for connection".into()));
+        assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            serde_json::to_value(e.body()).unwrap()["error"],
+            "unavailable"
+        );
+        let e = ApiError::from(DbError::Corrupt("state X".into()));
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -63,6 +63,21 @@ impl DbError {
     }
 }
 
+impl DbError {
+    /// Whether the database could not be reached (no connection from the pool, or the connection
+    /// dropped under the query): a temporary outage to report as such, not a bug.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            DbError::Pool(_)
+                | DbError::Query(DieselError::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                    _
+                ))
+        )
+    }
+}
+
 impl From<DieselError> for DbError {
     fn from(e: DieselError) -> Self {
         match e {

@@ -93,6 +93,63 @@ impl RedisQueue {
     }
 }
 
+/// Most job ids moved by one step of [`RedisQueue::promote_due`]: far below the ~8,000 values Lua's
+/// `unpack` takes.
+pub const PROMOTE_STEP: usize = 1_000;
+
+/// Moves up to ARGV[2] jobs due by ARGV[1] (seconds) from the scheduled set KEYS[1] to the active
+/// list KEYS[2] and wakes the consumers (signal list KEYS[3]), as apalis-redis' `fetch_next` does.
+const PROMOTE_SCRIPT: &str = r#"
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], 0, ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids > 0 then
+  redis.call('RPUSH', KEYS[2], unpack(ids))
+  redis.call('ZREM', KEYS[1], unpack(ids))
+  redis.call('DEL', KEYS[3])
+  redis.call('LPUSH', KEYS[3], 1)
+end
+return #ids
+"#;
+
+impl RedisQueue {
+    /// Moves every job already due from apalis-redis' scheduled set to its active list,
+    /// [`PROMOTE_STEP`] at a time; returns how many moved.
+    ///
+    /// apalis-redis 1.0.0 queues every job in the scheduled set and its `fetch_next` script
+    /// promotes ALL due jobs in one `unpack`, which fails past ~8,000 ids ("too many results to
+    /// unpack"): with a larger backlog (workers stopped while bulks kept coming) every poll fails
+    /// and no job is ever taken again. The worker calls this before starting a consumer and after
+    /// one failed, so the set it polls never holds that many due jobs.
+    pub async fn promote_due(&self) -> Result<u64, QueueError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let mut c = self.conn.clone();
+        let mut moved = 0u64;
+        for name in [BULK_QUEUE, CHUNK_QUEUE] {
+            let cfg = redis_config(&self.prefix, name, 1);
+            loop {
+                let n: u64 = redis::cmd("EVAL")
+                    .arg(PROMOTE_SCRIPT)
+                    .arg(3)
+                    .arg(cfg.scheduled_jobs_set())
+                    .arg(cfg.active_jobs_list())
+                    .arg(cfg.signal_list())
+                    .arg(now)
+                    .arg(PROMOTE_STEP)
+                    .query_async(&mut c)
+                    .await
+                    .map_err(|e| QueueError(e.to_string()))?;
+                moved += n;
+                if n < PROMOTE_STEP as u64 {
+                    break;
+                }
+            }
+        }
+        Ok(moved)
+    }
+}
+
 /// Connects a managed (auto-reconnecting) Redis connection, failing fast when Redis is down.
 pub async fn connect_manager(url: &str) -> Result<ConnectionManager, QueueError> {
     let client = redis::Client::open(url).map_err(|e| QueueError(e.to_string()))?;

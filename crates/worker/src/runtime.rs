@@ -8,8 +8,8 @@ use sdk::SdkClient;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::Instrument;
 use tokio::sync::{Semaphore, watch};
+use tracing::Instrument;
 use transport::queue::MemoryStorages;
 use transport::{JobQueue, ProgressBus, RedisQueue};
 
@@ -101,42 +101,65 @@ pub async fn run(
         let _ = stop_tx.send(true);
     });
 
-    macro_rules! workers {
-        ($bulk:expr, $chunk:expr) => {{
-            let bulk_worker = WorkerBuilder::new(format!("{name}-bulk"))
-                .backend($bulk)
-                .data(ctx.clone())
+    macro_rules! bulk_worker {
+        ($backend:expr, $name:expr, $ctx:expr) => {
+            WorkerBuilder::new($name)
+                .backend($backend)
+                .data($ctx)
                 .concurrency(4)
                 .retry(RetryPolicy::retries(5))
                 .timeout(Duration::from_secs(120))
                 .catch_panic()
                 .enable_tracing()
-                .build(handle_bulk);
-            let chunk_worker = WorkerBuilder::new(format!("{name}-chunk"))
-                .backend($chunk)
-                .data(ctx.clone())
+                .build(handle_bulk)
+        };
+    }
+    macro_rules! chunk_worker {
+        ($backend:expr, $name:expr, $ctx:expr) => {
+            WorkerBuilder::new($name)
+                .backend($backend)
+                .data($ctx)
                 .concurrency(chunk_slots)
                 .retry(RetryPolicy::retries(5))
                 .timeout(Duration::from_secs(3600))
                 .catch_panic()
                 .enable_tracing()
-                .build(handle_chunk);
-            let a = tokio::spawn(bulk_worker.run_until(stop_signal(stop_rx.clone())));
-            let b = tokio::spawn(chunk_worker.run_until(stop_signal(stop_rx.clone())));
-            (a, b)
-        }};
+                .build(handle_chunk)
+        };
     }
     let (a, b) = match deps.source {
         JobSource::Redis(q) => {
-            let bulk = q
-                .bulk_storage()
-                .poll_with_interval(Duration::from_millis(50));
-            let chunk = q
-                .chunk_storage()
-                .poll_with_interval(Duration::from_millis(20));
-            workers!(bulk, chunk)
+            let (q1, c1, rx1, n1) = (q.clone(), ctx.clone(), stop_rx.clone(), name.clone());
+            let a = tokio::spawn(keep_consuming(
+                "bulk",
+                q.clone(),
+                stop_rx.clone(),
+                move |round| {
+                    let backend = q1
+                        .bulk_storage()
+                        .poll_with_interval(Duration::from_millis(50));
+                    bulk_worker!(backend, consumer_name(&n1, "bulk", round), c1.clone())
+                        .run_until(stop_signal(rx1.clone()))
+                },
+            ));
+            let (c2, rx2, n2) = (ctx.clone(), stop_rx.clone(), name.clone());
+            let q2 = q.clone();
+            let b = tokio::spawn(keep_consuming("chunk", q2, stop_rx.clone(), move |round| {
+                let backend = q
+                    .chunk_storage()
+                    .poll_with_interval(Duration::from_millis(20));
+                chunk_worker!(backend, consumer_name(&n2, "chunk", round), c2.clone())
+                    .run_until(stop_signal(rx2.clone()))
+            }));
+            (a, b)
         }
-        JobSource::Memory(m) => workers!(m.bulk, m.chunk),
+        JobSource::Memory(m) => {
+            let bulk = bulk_worker!(m.bulk, consumer_name(&name, "bulk", 0), ctx.clone());
+            let chunk = chunk_worker!(m.chunk, consumer_name(&name, "chunk", 0), ctx.clone());
+            let a = tokio::spawn(bulk.run_until(stop_signal(stop_rx.clone())));
+            let b = tokio::spawn(chunk.run_until(stop_signal(stop_rx.clone())));
+            (a, b)
+        }
     };
     tracing::info!(worker = %name, concurrency = settings.concurrency, "worker started");
 
@@ -156,4 +179,60 @@ pub async fn run(
     let _ = tokio::time::timeout(Duration::from_secs(10), settler_task).await;
     tracing::info!("worker stopped");
     Ok(())
+}
+
+/// `<worker>-<queue>`, then `<worker>-<queue>-<round>` for the consumers started again.
+fn consumer_name(worker: &str, queue: &str, round: u32) -> String {
+    match round {
+        0 => format!("{worker}-{queue}"),
+        n => format!("{worker}-{queue}-{n}"),
+    }
+}
+
+/// Runs a job consumer until shutdown, building it again whenever it ends on its own: apalis-redis
+/// stops a consumer for good at the first failed poll (Redis restarted or briefly unreachable),
+/// which would leave this process alive, sweeping, but taking no job ever again. Each new round
+/// registers under a new name, so the jobs the old one held are handed back by apalis' orphan
+/// recovery (every job is idempotent). Before each start, due jobs are promoted in small steps
+/// ([`RedisQueue::promote_due`]): apalis would try all at once and fail past ~8,000.
+async fn keep_consuming<F, Fut>(
+    queue: &'static str,
+    redis: RedisQueue,
+    mut stop: watch::Receiver<bool>,
+    mut start: F,
+) -> Result<(), WorkerError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<(), WorkerError>>,
+{
+    let mut round = 0u32;
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match redis.promote_due().await {
+            Ok(0) => {}
+            Ok(moved) => tracing::info!(queue, moved, "due jobs moved to the active list"),
+            Err(e) => tracing::warn!(queue, error = %e, "could not move due jobs"),
+        }
+        let began = tokio::time::Instant::now();
+        let res = start(round).await;
+        if *stop.borrow() {
+            return Ok(());
+        }
+        match res {
+            Ok(()) => tracing::error!(queue, "job consumer ended on its own; starting it again"),
+            Err(e) => tracing::error!(
+                queue, error = %e,
+                "job consumer failed (Redis unreachable?); starting it again"
+            ),
+        }
+        if began.elapsed() > Duration::from_secs(60) {
+            pause = Duration::from_millis(500);
+        }
+        round += 1;
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|s| *s) => return Ok(()),
+        }
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
 }

@@ -110,10 +110,8 @@ async fn manual_acceptance_and_fee_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unknown_for_too_long_is_parked_with_money_reserved() {
     let mut h = Harness::new(Backend::Postgres, true, SimConfig::default()).await;
-    let (stop, task) = h.start_worker(h.settings(&[
-        ("TRANSFER_EXPIRY", "1h"),
-        ("UNKNOWN_MAX_AGE", "1s"),
-    ]));
+    let (stop, task) =
+        h.start_worker(h.settings(&[("TRANSFER_EXPIRY", "1h"), ("UNKNOWN_MAX_AGE", "1s")]));
     let rows = vec![
         ("MSISDN", "22890000001".to_string(), 1000),
         ("MSISDN", "22890000504".to_string(), 2000), // 504 before commit: the switch never saw it
@@ -129,7 +127,10 @@ async fn unknown_for_too_long_is_parked_with_money_reserved() {
         if r.status == "UNKNOWN" && r.next_lookup_at.is_none() {
             break r;
         }
-        assert!(tokio::time::Instant::now() < deadline, "row never parked: {r:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "row never parked: {r:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     assert!(parked.error_message.unwrap().contains("operator"));

@@ -108,6 +108,11 @@ pub fn find(conn: &mut DbConn, bulk_id: &str) -> DbResult<Option<Bulk>> {
 
 /// By public id, only if it belongs to `org` (API visibility rule).
 pub fn find_for_org(conn: &mut DbConn, org: i64, bulk_id: &str) -> DbResult<Option<Bulk>> {
+    // No stored id contains NUL, and PostgreSQL refuses NUL in a text parameter with an error
+    // (SQLite just finds nothing): answer "absent" on both backends instead of failing.
+    if bulk_id.contains('\0') {
+        return Ok(None);
+    }
     Ok(b::bulk_transfers
         .filter(b::bulk_id.eq(bulk_id))
         .filter(b::organisation_id.eq(org))

@@ -68,6 +68,12 @@ pub async fn login(
         .ok_or_else(|| {
             ApiError::unprocessable("invalid_body", "`username` or `email` is required")
         })?;
+    // No login name has control characters, and PostgreSQL refuses a NUL in a text parameter
+    // with an error: refuse such names like an unknown user, before any query.
+    if login.chars().any(char::is_control) {
+        tracing::info!("login refused: control character in the login name");
+        return Err(invalid_credentials());
+    }
     let key = rate_limit::rate_key(&login);
 
     let (k, l) = (key.clone(), login.clone());
