@@ -5,7 +5,7 @@ use db::queries::{accounts, bulks, transfers};
 use domain::{ChunkJob, Currency};
 use sdk::Party;
 use std::sync::Arc;
-use tokio::task::JoinSet;
+use tokio::task::JoinHandle;
 
 use crate::context::WorkerCtx;
 use crate::execute::{BulkInfo, execute};
@@ -40,12 +40,15 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
 
     let budget = job.max_rows as usize;
     let mut sent = 0usize;
-    let mut tasks = JoinSet::new();
+    // Plain `JoinHandle`s, not a `JoinSet`: if apalis drops this job's future (timeout, consumer
+    // restarted after a Redis outage), the transfers already claimed keep going and get recorded
+    // instead of being aborted half-way.
+    let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     while sent < budget && !ctx.is_stopping() {
         let want = (budget - sent)
             .min(CLAIM_BATCH)
             .min(ctx.settings.concurrency.div_ceil(4).max(1));
-        let Ok(mut permits) = ctx
+        let Ok(permits) = ctx
             .in_flight
             .clone()
             .acquire_many_owned(u32::try_from(want).unwrap_or(1))
@@ -56,26 +59,24 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
         if ctx.is_stopping() {
             break;
         }
-        let pk = bulk.id;
-        let rows = ctx
-            .db(move |c| transfers::claim(c, pk, want as i64))
-            .await?;
-        if rows.is_empty() {
+        // Claim and start in one detached task, so rows are never claimed without being sent.
+        let started = tokio::spawn(claim_and_start(
+            ctx.clone(),
+            info.clone(),
+            bulk.id,
+            want,
+            permits,
+        ));
+        let (claimed, handles) = started.await.context("claim task")??;
+        if claimed == 0 {
             break;
         }
-        sent += rows.len();
-        for row in rows {
-            let Some(one) = permits.split(1) else { break };
-            tasks.spawn(execute(ctx.clone(), info.clone(), row, one));
-        }
-        while let Some(done) = tasks.try_join_next() {
-            if let Err(e) = done {
-                tracing::error!(bulk_id = %info.bulk_id, error = %e, "transfer task failed");
-            }
-        }
+        sent += claimed;
+        tasks.retain(|t| !t.is_finished());
+        tasks.extend(handles);
     }
-    while let Some(done) = tasks.join_next().await {
-        if let Err(e) = done {
+    for t in tasks {
+        if let Err(e) = t.await {
             tracing::error!(bulk_id = %info.bulk_id, error = %e, "transfer task failed");
         }
     }
@@ -90,4 +91,24 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
             .context("queueing the next chunk (the sweep will retry)")?;
     }
     Ok(())
+}
+
+/// Claims up to `want` rows and starts one transfer task per row, each with one of the permits.
+async fn claim_and_start(
+    ctx: WorkerCtx,
+    info: Arc<BulkInfo>,
+    bulk_pk: i64,
+    want: usize,
+    mut permits: tokio::sync::OwnedSemaphorePermit,
+) -> anyhow::Result<(usize, Vec<JoinHandle<()>>)> {
+    let rows = ctx
+        .db(move |c| transfers::claim(c, bulk_pk, want as i64))
+        .await?;
+    let mut handles = Vec::with_capacity(rows.len());
+    let claimed = rows.len();
+    for row in rows {
+        let Some(one) = permits.split(1) else { break };
+        handles.push(tokio::spawn(execute(ctx.clone(), info.clone(), row, one)));
+    }
+    Ok((claimed, handles))
 }
