@@ -2,11 +2,13 @@
 
 use apalis_core::backend::TaskSink;
 use apalis_core::backend::memory::{MemorySink, MemoryStorage};
+use apalis_core::task::Task;
 use apalis_core::task::builder::TaskBuilder;
 use apalis_redis::{Config, ConnectionManager, RedisStorage};
 use async_trait::async_trait;
 use domain::{BulkJob, ChunkJob};
 use futures::SinkExt;
+use futures::channel::mpsc::UnboundedSender;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -207,10 +209,15 @@ type SharedSink<T> = Arc<
 
 /// Both queues in process memory (embedded mode): apalis `MemoryStorage`, not durable — after a
 /// restart the recovery sweep re-queues from the database.
+///
+/// Every push goes through its own `MemorySink` over a clone of the channel's sender, never through
+/// the sink the consumer holds: apalis' `MemorySink` guards its sender with a mutex whose waiter is
+/// forgotten when the consumer's poll meets a producer holding it (the consumer is then never woken
+/// again), and its `start_send` panics when two producers meet. Separate sinks share nothing.
 #[derive(Clone)]
 pub struct MemoryQueue {
-    bulk: MemorySink<BulkJob>,
-    chunk: MemorySink<ChunkJob>,
+    bulk: UnboundedSender<Task<BulkJob>>,
+    chunk: UnboundedSender<Task<ChunkJob>>,
 }
 
 /// The consumer halves of a [`MemoryQueue`], handed to the in-process worker once.
@@ -221,15 +228,18 @@ pub struct MemoryStorages {
     pub chunk: MemoryStorage<ChunkJob>,
 }
 
-fn memory_pair<T: Send + 'static>() -> (MemorySink<T>, MemoryStorage<T>) {
-    let (tx, rx) = futures::channel::mpsc::unbounded::<apalis_core::task::Task<T>>();
+/// A `MemorySink` of its own over `tx` (it gives each task the id apalis needs).
+fn own_sink<T: Send + 'static>(tx: UnboundedSender<Task<T>>) -> MemorySink<T> {
     let sink: SharedSink<T> = Arc::new(futures::lock::Mutex::new(Box::new(
         tx.sink_map_err(apalis_core::backend::memory::MemoryStorageError::from),
     )));
-    // Pushing through `MemorySink` (not the raw channel) gives each task the id apalis needs.
-    let sink = MemorySink::new(sink);
-    let storage = MemoryStorage::new_with(sink.clone(), Box::pin(rx));
-    (sink, storage)
+    MemorySink::new(sink)
+}
+
+fn memory_pair<T: Send + 'static>() -> (UnboundedSender<Task<T>>, MemoryStorage<T>) {
+    let (tx, rx) = futures::channel::mpsc::unbounded::<Task<T>>();
+    let storage = MemoryStorage::new_with(own_sink(tx.clone()), Box::pin(rx));
+    (tx, storage)
 }
 
 impl MemoryQueue {
@@ -250,15 +260,14 @@ impl MemoryQueue {
 #[async_trait]
 impl JobQueue for MemoryQueue {
     async fn push_bulk(&self, job: BulkJob) -> Result<(), QueueError> {
-        self.bulk
-            .clone()
+        own_sink(self.bulk.clone())
             .send(TaskBuilder::new(job).build())
             .await
             .map_err(|e| QueueError(e.to_string()))
     }
 
     async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
-        let mut sink = self.chunk.clone();
+        let mut sink = own_sink(self.chunk.clone());
         for job in jobs {
             sink.send(TaskBuilder::new(job).build())
                 .await
