@@ -34,7 +34,10 @@ options (defaults depend on the scenario):
 
 Knobs set by a scenario (e.g. WORKER_CONCURRENCY=200) give way to the same variable in the
 environment of this program, and both give way to --set. The binaries are taken from the folder of
-this executable (or BENCH_BIN_DIR): cargo build --release -p api -p worker -p simulator -p bench";
+this executable (or BENCH_BIN_DIR): cargo build --release -p api -p worker -p simulator -p bench.
+PostgreSQL: TEST_DATABASE_URL names the server on which a database is made per run (default
+postgres://postgres@127.0.0.1:5432/postgres), or BENCH_DATABASE_URL an existing database to use
+as is (migrated, seeded and kept, e.g. prepared with statement logging). Redis: REDIS_URL.";
 
 /// A scenario name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
