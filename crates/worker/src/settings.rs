@@ -98,7 +98,7 @@ impl WorkerSettings {
             sweep_interval: env.duration("SWEEP_INTERVAL", Duration::from_secs(5))?,
             stalled_after: env.duration("STALLED_AFTER", Duration::from_secs(30))?,
             shutdown_timeout: env.duration("SHUTDOWN_TIMEOUT", Duration::from_secs(30))?,
-            settle_batch: env.parse("SETTLE_BATCH", 100usize)?.max(1),
+            settle_batch: env.parse("SETTLE_BATCH", 500usize)?.max(1),
             settle_flush: env.duration("SETTLE_FLUSH", Duration::from_millis(5))?,
             payer_display_name: env.string("PAYER_DISPLAY_NAME", "Pension fund"),
             log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,
