@@ -14,7 +14,7 @@ use suite::csvgen::{mixed_bulk, plain_bulk};
 use suite::scenario::{Run, sim_config};
 use suite::{Options, Stack};
 
-const ROWS: usize = 3_000;
+const ROWS: usize = 5_000;
 
 fn opts(adapter_proxy: bool) -> Options {
     Options {
@@ -55,11 +55,13 @@ async fn every_adapter_failure_rule_in_one_bulk() {
     let rules = [
         "", "0504", "", "0505", "", "0500", "", "0999", "3204", "5105", "5103", "",
     ];
-    let csv = mixed_bulk(4, ROWS, 100, &rules);
-    let mut run = Run::start("adapter-rules", opts(false), csv, ROWS, 2).await;
+    // A whole number of rows per rule.
+    let rows = ROWS - ROWS % rules.len();
+    let csv = mixed_bulk(4, rows, 100, &rules);
+    let mut run = Run::start("adapter-rules", opts(false), csv, rows, 2).await;
     run.finish(false, Duration::from_secs(120)).await;
     let got = outcomes_by_rule(&run.stack, &run.bulk).await;
-    let per = ROWS / rules.len();
+    let per = rows / rules.len();
     let expect = |status: &str| HashMap::from([(status.to_string(), per)]);
     let never = "FAILED NOT_FOUND_AFTER_EXPIRY";
     assert_eq!(

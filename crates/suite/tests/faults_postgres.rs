@@ -10,7 +10,7 @@ use suite::csvgen::plain_bulk;
 use suite::http::{Part, check_error};
 use suite::scenario::{Run, sim_config};
 
-const ROWS: usize = 3_000;
+const ROWS: usize = 5_000;
 /// Longer than the 10 s a pooled connection is waited for, so a write started during the outage
 /// is answered while the database is still away.
 const OUTAGE: Duration = Duration::from_secs(12);

@@ -11,7 +11,7 @@ use suite::csvgen::plain_bulk;
 use suite::redis_server::Persistence;
 use suite::scenario::{Run, sim_config};
 
-const ROWS: usize = 3_000;
+const ROWS: usize = 5_000;
 
 async fn restart_redis_mid_bulk(name: &str, persistence: Persistence, salt: u32) {
     let opts = Options {

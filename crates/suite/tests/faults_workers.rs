@@ -10,7 +10,7 @@ use suite::csvgen::plain_bulk;
 use suite::scenario::{Run, sim_config};
 use suite::{Options, Stack};
 
-const ROWS: usize = 3_000;
+const ROWS: usize = 5_000;
 
 fn opts() -> Options {
     Options {
