@@ -177,6 +177,11 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                     t::status.eq(TransferStatus::Unknown.as_str()),
                     t::error_message.eq(Some(reason.as_str())),
                     t::next_lookup_at.eq(Some(*next_lookup_at)),
+                    // From now on `claimed_at` is when the outcome became unknown, which is after
+                    // the last POST left: "not found at the switch after the transfer's expiry" is
+                    // then measured from a moment no earlier than the send, never from the claim
+                    // (a POST retried while the adapter was down may leave long after the claim).
+                    t::claimed_at.eq(Some(at)),
                     t::updated_at.eq(at),
                 ))
                 .execute(c)?;

@@ -83,6 +83,9 @@ pub fn expire_processing(conn: &mut DbConn, claimed_before: NaiveDateTime) -> Db
         t::status.eq(TransferStatus::Unknown.as_str()),
         t::error_message.eq(Some("worker stopped before recording the outcome")),
         t::next_lookup_at.eq(Some(at)),
+        // As for any UNKNOWN row, the transfer's expiry is counted from now, a moment no earlier
+        // than its POST could have left (see `settle`), so "not found" cannot end it too soon.
+        t::claimed_at.eq(Some(at)),
         t::updated_at.eq(at),
     ))
     .execute(conn)?)
