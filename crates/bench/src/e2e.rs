@@ -61,6 +61,10 @@ pub struct E2eRun {
     pub sim_posts: u64,
     /// transferIds POSTed more than once.
     pub sim_duplicates: usize,
+    /// transferIds prepared more than once at the simulated switch (a double payment).
+    pub sim_duplicate_prepares: usize,
+    /// 504s the simulated rail gave because a request queued too long.
+    pub sim_overload_timeouts: u64,
     /// SSE events received.
     pub events: usize,
     /// Peak RSS (MB) of the api and each worker.
@@ -172,6 +176,8 @@ async fn measure(stack: &mut Stack, opts: &Opts, cfg: &E2eCfg) -> anyhow::Result
         sim_duplicates: counters["duplicateTransferIds"]
             .as_array()
             .map_or(0, Vec::len),
+        sim_duplicate_prepares: counters["duplicatePrepares"].as_array().map_or(0, Vec::len),
+        sim_overload_timeouts: counters["overloadTimeouts"].as_u64().unwrap_or(0),
         events: events.len(),
         peak_rss_mb,
         cpu,

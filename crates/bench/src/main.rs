@@ -12,6 +12,7 @@ mod fairness;
 mod ingest;
 mod latency;
 mod opts;
+mod overload;
 mod procs;
 mod report;
 mod stack;
@@ -83,6 +84,7 @@ async fn run(opts: &Opts, args: &[String]) -> anyhow::Result<bool> {
             Scenario::Latency => latency::run(&bins, opts).await,
             Scenario::Watchers => watchers::run(&bins, opts).await,
             Scenario::Fairness => fairness::run(&bins, opts).await,
+            Scenario::Overload => overload::run(&bins, opts).await,
         };
         match result {
             Ok(report) => {

@@ -15,6 +15,8 @@ scenarios:
   latency    simulator latency 500 ms, 20,000 rows, WORKER_CONCURRENCY 500: time against N*L/C
   watchers   1,000 SSE clients on one 20,000-row bulk: event delay p50/p99, api RSS, missed `done`
   fairness   organisation A's 100,000-row bulk runs, then B's 100 rows: B's upload-to-done time
+  overload   a rail of SIM_CAPACITY_TPS=300, 2 workers at WORKER_CONCURRENCY 500, 10,000 rows:
+             throughput / capacity, the rail's 504s, rows FAILED — adaptive, then fixed pacing
   all        every scenario above with its defaults
 
 options (defaults depend on the scenario):
@@ -54,17 +56,20 @@ pub enum Scenario {
     Watchers,
     /// Small bulk behind a big one.
     Fairness,
+    /// A rail with a capacity: adaptive against fixed pacing.
+    Overload,
 }
 
 impl Scenario {
     /// Every scenario, in the order of `all`.
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::Ingest,
         Scenario::Adapter,
         Scenario::E2e,
         Scenario::Latency,
         Scenario::Watchers,
         Scenario::Fairness,
+        Scenario::Overload,
     ];
 
     /// Its command-line name.
@@ -76,6 +81,7 @@ impl Scenario {
             Scenario::Latency => "latency",
             Scenario::Watchers => "watchers",
             Scenario::Fairness => "fairness",
+            Scenario::Overload => "overload",
         }
     }
 }

@@ -244,6 +244,13 @@ pub struct Transfer {
     pub updated_at: NaiveDateTime,
     /// When it became final.
     pub completed_at: Option<NaiveDateTime>,
+    /// Times it was sent again after the adapter's answer proved it never reached the transfer
+    /// stage (same `transferId`; bounded by `PRE_PREPARE_RETRIES`).
+    pub resend_count: i32,
+    /// A PENDING row is not claimed before this (backoff between re-sends).
+    pub retry_at: Option<NaiveDateTime>,
+    /// When it was first claimed for sending (the overall deadline counts from here).
+    pub first_attempt_at: Option<NaiveDateTime>,
 }
 
 /// Insert form of [`Transfer`].

@@ -83,6 +83,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         completed_at -> Nullable<Timestamp>,
+        resend_count -> Integer,
+        retry_at -> Nullable<Timestamp>,
+        first_attempt_at -> Nullable<Timestamp>,
     }
 }
 

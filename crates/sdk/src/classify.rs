@@ -4,6 +4,7 @@
 //! (`tests/fixtures/`).
 
 use crate::outcome::{CallResult, LookupResult};
+use crate::stage::{is_transient_fspiop, stage_of};
 use crate::wire::{ErrorBody, GetTransferResponse, TransferResponse, state, transfer_state};
 
 /// FSPIOP "Transfer ID not found": the switch has no such transfer.
@@ -14,11 +15,15 @@ pub const TRANSFER_ID_NOT_FOUND: &str = "3208";
 /// - 200 with a parseable body → [`CallResult::Answered`];
 /// - 4xx → [`CallResult::Failed`] (the request was refused; code = `statusCode` of the body, else the
 ///   HTTP status);
-/// - 504 → [`CallResult::Unknown`] (a timeout waiting for the fulfil may still end committed);
+/// - 504 whose body shows the transfer stopped before its prepare (party lookup or quote timeout) →
+///   [`CallResult::NotPrepared`]; any other 504 → [`CallResult::Unknown`] (a timeout waiting for the
+///   fulfil may still end committed);
 /// - other 5xx carrying an FSPIOP error, with the transfer in `ERROR_OCCURRED` (or no state) →
-///   [`CallResult::Failed`] with the FSPIOP code;
-/// - anything else (5xx without an FSPIOP error, an empty or unparseable 200, 204, 1xx/3xx) →
-///   [`CallResult::Unknown`].
+///   [`CallResult::NotPrepared`] when the code is a passing one (1xxx, 2xxx) and the body shows no
+///   prepare, else [`CallResult::Failed`] with the FSPIOP code;
+/// - a 5xx without an FSPIOP error whose body shows no prepare → [`CallResult::NotPrepared`];
+/// - anything else (5xx without an FSPIOP error or a stage, an empty or unparseable 200, 204,
+///   1xx/3xx) → [`CallResult::Unknown`].
 pub fn classify_call(status: u16, body: &[u8]) -> CallResult {
     match status {
         200 => match serde_json::from_slice::<TransferResponse>(body) {
@@ -28,6 +33,7 @@ pub fn classify_call(status: u16, body: &[u8]) -> CallResult {
                     "HTTP 200 with an unparseable body ({} bytes): {e}",
                     body.len()
                 ),
+                stage: None,
             },
         },
         400..=499 => {
@@ -44,15 +50,35 @@ pub fn classify_call(status: u16, body: &[u8]) -> CallResult {
                 message: format!("adapter refused the request (HTTP {status}): {message}"),
             }
         }
-        504 => CallResult::Unknown {
-            reason: format!("HTTP 504 from the adapter: {}", message_of(body)),
-        },
+        504 => classify_timeout(body),
         500..=599 => classify_server_error(status, body),
         other => CallResult::Unknown {
             reason: format!(
                 "unexpected HTTP {other} without a transfer state ({} bytes)",
                 body.len()
             ),
+            stage: None,
+        },
+    }
+}
+
+/// A 504: certain only when the body shows the stage it stopped at, and that stage is before the
+/// prepare.
+fn classify_timeout(body: &[u8]) -> CallResult {
+    let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
+    let message = parsed
+        .as_ref()
+        .and_then(|b| b.message.clone())
+        .unwrap_or_else(|| format!("{} bytes of body", body.len()));
+    match parsed.as_ref().and_then(stage_of) {
+        Some(stage) if stage.before_prepare() => CallResult::NotPrepared {
+            stage,
+            code: stage.timeout_code().to_string(),
+            message: format!("HTTP 504 from the adapter at stage {stage}: {message}"),
+        },
+        stage => CallResult::Unknown {
+            reason: format!("HTTP 504 from the adapter: {message}"),
+            stage,
         },
     }
 }
@@ -64,6 +90,7 @@ fn classify_server_error(status: u16, body: &[u8]) -> CallResult {
                 "HTTP {status} without a Mojaloop error ({} bytes of body)",
                 body.len()
             ),
+            stage: None,
         };
     };
     let state_ok = parsed
@@ -71,19 +98,37 @@ fn classify_server_error(status: u16, body: &[u8]) -> CallResult {
         .as_ref()
         .and_then(|t| t.current_state.as_deref())
         .is_none_or(|s| s == state::ERROR_OCCURRED || s == state::ABORTED);
-    match parsed.fspiop_error() {
-        Some((code, description)) if state_ok => {
+    let seen = stage_of(&parsed);
+    let stage = seen.filter(|s| s.before_prepare());
+    match (parsed.fspiop_error(), stage) {
+        (Some((code, description)), stage) if state_ok => {
             let message = description
                 .filter(|d| !d.is_empty())
                 .or(parsed.message)
                 .unwrap_or_else(|| format!("FSPIOP error {code}"));
-            CallResult::Failed { code, message }
+            match stage {
+                Some(stage) if is_transient_fspiop(&code) => CallResult::NotPrepared {
+                    stage,
+                    code,
+                    message: format!("{message} (at stage {stage}, before the prepare)"),
+                },
+                _ => CallResult::Failed { code, message },
+            }
         }
+        (None, Some(stage)) => CallResult::NotPrepared {
+            stage,
+            code: format!("HTTP_{status}"),
+            message: format!(
+                "HTTP {status} from the adapter at stage {stage}: {}",
+                parsed.message.unwrap_or_else(|| "no message".to_string())
+            ),
+        },
         _ => CallResult::Unknown {
             reason: format!(
                 "HTTP {status} without a Mojaloop error: {}",
                 parsed.message.unwrap_or_else(|| "no message".to_string())
             ),
+            stage: seen,
         },
     }
 }
@@ -138,13 +183,6 @@ pub fn classify_lookup(status: u16, body: &[u8]) -> LookupResult {
     }
 }
 
-fn message_of(body: &[u8]) -> String {
-    serde_json::from_slice::<ErrorBody>(body)
-        .ok()
-        .and_then(|b| b.message)
-        .unwrap_or_else(|| format!("{} bytes of body", body.len()))
-}
-
 /// Classifies a transport error of `reqwest`: a connect error means the request never left
 /// ([`CallResult::NotSent`]); anything after the connection was made may have been processed
 /// ([`CallResult::Unknown`]).
@@ -156,6 +194,7 @@ pub fn classify_transport(err: &reqwest::Error) -> CallResult {
     } else if err.is_timeout() {
         CallResult::Unknown {
             reason: format!("timed out after the request was sent: {}", error_chain(err)),
+            stage: None,
         }
     } else if err.is_builder() {
         CallResult::NotSent {
@@ -164,6 +203,7 @@ pub fn classify_transport(err: &reqwest::Error) -> CallResult {
     } else {
         CallResult::Unknown {
             reason: format!("transport error after sending: {}", error_chain(err)),
+            stage: None,
         }
     }
 }

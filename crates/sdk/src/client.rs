@@ -4,6 +4,8 @@ use crate::classify::{classify_call, classify_lookup, classify_transport, error_
 use crate::outcome::{CallResult, LookupResult};
 use crate::wire::{AcceptParty, AcceptQuote, TransferRequest};
 use reqwest::{Client, RequestBuilder, Url};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Idle pooled connections are dropped before the adapter's own keep-alive (`Keep-Alive: timeout=5`)
@@ -36,13 +38,41 @@ pub enum SdkError {
     Status(u16),
 }
 
+/// How the adapter in front of us is configured to accept parties and quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AcceptMode {
+    /// `AUTO_ACCEPT_PARTY` / `AUTO_ACCEPT_QUOTES` on, or not known: the adapter may send the prepare
+    /// on its own, so a POST that went unanswered may have moved money.
+    #[default]
+    Auto,
+    /// Both off: the adapter halts at `WAITING_FOR_PARTY_ACCEPTANCE` and
+    /// `WAITING_FOR_QUOTE_ACCEPTANCE` and sends the prepare only after our `PUT {"acceptQuote":
+    /// true}`, so any failure of the POST or of the party acceptance is certain: nothing prepared.
+    Manual,
+}
+
+impl std::str::FromStr for AcceptMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<AcceptMode, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(AcceptMode::Auto),
+            "manual" => Ok(AcceptMode::Manual),
+            other => Err(format!("expected auto or manual, got {other:?}")),
+        }
+    }
+}
+
 /// Typed client of the SDK scheme adapter's outbound API.
 ///
-/// Clone it freely: clones share one connection pool.
+/// Clone it freely: clones share one connection pool (and what was learnt of the accept mode).
 #[derive(Debug, Clone)]
 pub struct SdkClient {
     http: Client,
     base: Url,
+    /// `true` while the adapter is believed to halt for acceptance ([`AcceptMode::Manual`]). Turned
+    /// off for good the first time an answer contradicts it (a POST that completed on its own):
+    /// certainty about "nothing prepared" must never rest on a setting the adapter disproves.
+    manual: Arc<AtomicBool>,
 }
 
 impl SdkClient {
@@ -71,7 +101,39 @@ impl SdkClient {
             .connect_timeout(request_timeout.min(MAX_CONNECT_TIMEOUT))
             .build()
             .map_err(SdkError::Client)?;
-        Ok(SdkClient { http, base })
+        Ok(SdkClient {
+            http,
+            base,
+            manual: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Declares how the adapter accepts parties and quotes (default [`AcceptMode::Auto`]).
+    pub fn with_accept_mode(self, mode: AcceptMode) -> SdkClient {
+        self.manual
+            .store(mode == AcceptMode::Manual, Ordering::Relaxed);
+        self
+    }
+
+    /// The accept mode currently trusted (`Manual` until an answer disproves it).
+    pub fn accept_mode(&self) -> AcceptMode {
+        if self.manual.load(Ordering::Relaxed) {
+            AcceptMode::Manual
+        } else {
+            AcceptMode::Auto
+        }
+    }
+
+    /// An answer showed the adapter does not halt for acceptance: stop trusting manual mode.
+    pub(crate) fn disprove_manual(&self, evidence: &str) {
+        if self.manual.swap(false, Ordering::Relaxed) {
+            tracing::error!(
+                evidence,
+                "the adapter was declared to halt for party and quote acceptance \
+                 (ADAPTER_ACCEPT_MODE=manual) but an answer shows it does not; failures of the POST \
+                 are no longer treated as certain before the prepare"
+            );
+        }
     }
 
     /// The adapter's base URL.
@@ -148,6 +210,7 @@ impl SdkClient {
             // The status line arrived, so the request certainly reached the adapter.
             Err(e) => CallResult::Unknown {
                 reason: format!("HTTP {status} but the body was lost: {}", error_chain(&e)),
+                stage: None,
             },
         }
     }

@@ -1,8 +1,9 @@
 //! Driving one transfer to its end, whether the adapter auto-accepts or halts for acceptance.
 
 use crate::amount::{format_amount, parse_amount};
-use crate::client::SdkClient;
+use crate::client::{AcceptMode, SdkClient};
 use crate::outcome::{CallResult, Outcome, QUOTE_REFUSED, QuotePolicy};
+use crate::stage::Stage;
 use crate::wire::{Money, TransferRequest, TransferResponse, state, transfer_state};
 
 /// Where [`SdkClient::execute`] is in the flow; decides what a failed call means.
@@ -14,6 +15,15 @@ enum Step {
 }
 
 impl Step {
+    /// The stage the adapter is at when this step's call fails without saying more.
+    fn stage(self) -> Stage {
+        match self {
+            Step::Post => Stage::PartyLookup,
+            Step::AcceptParty => Stage::Quote,
+            Step::AcceptQuote => Stage::Transfer,
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Step::Post => "POST /transfers",
@@ -30,9 +40,12 @@ impl SdkClient {
     /// `WAITING_FOR_QUOTE_ACCEPTANCE` accepts the quote only if [`check_quote`] passes, else PUTs
     /// `acceptQuote: false` and returns `Failed { code: "QUOTE_REFUSED", .. }`.
     ///
-    /// A PUT that was not delivered, timed out or got a 504 makes the outcome [`Outcome::Unknown`]:
-    /// the transfer exists at the adapter and may still complete. [`Outcome::NotSent`] only ever
-    /// comes from the POST itself.
+    /// An answer proving the transfer stopped before its prepare is [`Outcome::NotPrepared`]. A PUT
+    /// that was not delivered, timed out or got a 504 makes the outcome [`Outcome::Unknown`]: the
+    /// transfer exists at the adapter and may still complete — except in [`AcceptMode::Manual`],
+    /// where nothing is prepared before our quote acceptance, so any failure of the POST or of the
+    /// party acceptance is [`Outcome::NotPrepared`]. [`Outcome::NotSent`] only ever comes from the
+    /// POST itself.
     pub async fn execute(&self, req: &TransferRequest, policy: &QuotePolicy) -> Outcome {
         let mut step = Step::Post;
         let mut call = self.post_transfer(req).await;
@@ -40,8 +53,48 @@ impl SdkClient {
             let resp = match call {
                 CallResult::Answered(resp) => resp,
                 CallResult::Failed { code, message } => return Outcome::Failed { code, message },
+                // Our quote acceptance is what sends the prepare: whatever the body shows, an
+                // answer to it that is not final cannot prove the prepare was not on its way.
+                CallResult::NotPrepared { message, .. } if step == Step::AcceptQuote => {
+                    return Outcome::Unknown {
+                        reason: format!("{}: {message}", step.describe()),
+                    };
+                }
+                CallResult::NotPrepared {
+                    stage,
+                    code,
+                    message,
+                } => {
+                    return Outcome::NotPrepared {
+                        stage,
+                        code,
+                        message,
+                    };
+                }
                 CallResult::NotSent { reason } if step == Step::Post => {
                     return Outcome::NotSent { reason };
+                }
+                CallResult::Unknown {
+                    reason,
+                    stage: Some(Stage::Transfer),
+                } if step != Step::AcceptQuote => {
+                    self.disprove_manual("an answer showed a prepare before our quote acceptance");
+                    return Outcome::Unknown {
+                        reason: format!("{}: {reason}", step.describe()),
+                    };
+                }
+                CallResult::NotSent { reason } | CallResult::Unknown { reason, .. }
+                    if step != Step::AcceptQuote && self.accept_mode() == AcceptMode::Manual =>
+                {
+                    return Outcome::NotPrepared {
+                        stage: step.stage(),
+                        code: "NO_ANSWER_BEFORE_PREPARE".to_string(),
+                        message: format!(
+                            "{} failed while the adapter halts for acceptance (nothing prepared \
+                             yet): {reason}",
+                            step.describe()
+                        ),
+                    };
                 }
                 CallResult::NotSent { reason } => {
                     return Outcome::Unknown {
@@ -52,13 +105,17 @@ impl SdkClient {
                         ),
                     };
                 }
-                CallResult::Unknown { reason } => {
+                CallResult::Unknown { reason, .. } => {
                     return Outcome::Unknown {
                         reason: format!("{}: {reason}", step.describe()),
                     };
                 }
             };
             match (resp.current_state.as_str(), step) {
+                (state::COMPLETED, Step::Post | Step::AcceptParty) => {
+                    self.disprove_manual("a transfer completed without our quote acceptance");
+                    return completed(&resp);
+                }
                 (state::COMPLETED, _) => return completed(&resp),
                 (state::ERROR_OCCURRED | state::ABORTED, _) => return failed(&resp),
                 (state::WAITING_FOR_PARTY_ACCEPTANCE, Step::Post) => {
@@ -90,8 +147,11 @@ impl SdkClient {
             CallResult::Failed { code, message } => {
                 format!("{why} (refusal answered {code}: {message})")
             }
-            CallResult::NotSent { reason } | CallResult::Unknown { reason } => {
+            CallResult::NotSent { reason } | CallResult::Unknown { reason, .. } => {
                 format!("{why} (refusal not confirmed: {reason})")
+            }
+            CallResult::NotPrepared { message, .. } => {
+                format!("{why} (refusal answered: {message})")
             }
         };
         Outcome::Failed {

@@ -3,8 +3,11 @@
 //! The variants encode the one rule that matters: the adapter has no idempotency, so a transfer may
 //! be POSTed again only when it certainly never reached the adapter ([`Outcome::NotSent`]). Anything
 //! that might have moved money without us knowing is [`Outcome::Unknown`] and is resolved with
-//! `GET /transfers/{id}`, never by a second POST.
+//! `GET /transfers/{id}`, never by a second POST — unless the adapter's own answer shows that the
+//! transfer never reached its transfer stage ([`Outcome::NotPrepared`]): then it may be sent again,
+//! with the same `transferId`.
 
+use crate::stage::Stage;
 use crate::wire::TransferResponse;
 
 /// The classified answer to one HTTP call (`POST /transfers` or `PUT /transfers/{id}`).
@@ -25,11 +28,24 @@ pub enum CallResult {
         /// The transport error.
         reason: String,
     },
-    /// The request may have been processed: 504, read timeout, reset after sending, a 5xx without an
-    /// FSPIOP error, an answer that does not parse.
+    /// The adapter's answer proves the transfer failed before its prepare was sent, for a passing
+    /// reason (a timeout or a server error during the party lookup or the quote): no money moved
+    /// and another attempt with the same `transferId` may succeed.
+    NotPrepared {
+        /// How far the transfer got.
+        stage: Stage,
+        /// `PARTY_LOOKUP_TIMEOUT`, `QUOTE_TIMEOUT`, the FSPIOP code (`"2003"`), or `HTTP_<status>`.
+        code: String,
+        /// What the adapter said.
+        message: String,
+    },
+    /// The request may have been processed: 504 after the prepare, read timeout, reset after
+    /// sending, a 5xx without an FSPIOP error or a stage, an answer that does not parse.
     Unknown {
         /// What happened.
         reason: String,
+        /// The stage the answer showed, when there was an answer that showed one.
+        stage: Option<Stage>,
     },
 }
 
@@ -50,6 +66,16 @@ pub enum Outcome {
     NotSent {
         /// The transport error.
         reason: String,
+    },
+    /// Certainly not prepared at the switch, for a passing reason (see [`CallResult::NotPrepared`]):
+    /// the caller may send it again LATER, with the same `transferId`, a bounded number of times.
+    NotPrepared {
+        /// How far the transfer got.
+        stage: Stage,
+        /// See [`CallResult::NotPrepared`].
+        code: String,
+        /// What went wrong, for people.
+        message: String,
     },
     /// The transfer may or may not have completed. NEVER POST it again: resolve it with
     /// [`crate::SdkClient::get_transfer`].

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 mod de;
 mod error_body;
 
-pub use error_body::{ErrorBody, ErrorTransferState, GetTransferResponse, is_fspiop_code};
+pub use error_body::{ErrorBody, ErrorTransferState, GetTransferResponse, Present, is_fspiop_code};
 
 /// `amountType` the gateway always sends: the payer sends exactly this amount.
 pub const AMOUNT_TYPE_SEND: &str = "SEND";

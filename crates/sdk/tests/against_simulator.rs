@@ -3,14 +3,21 @@
 
 mod support;
 
-use sdk::{LookupResult, Outcome, QuotePolicy, SdkClient, TransferRequest};
+use sdk::{AcceptMode, LookupResult, Outcome, QuotePolicy, SdkClient, TransferRequest};
 use simulator::{SimConfig, SimHandle, Simulator};
 use std::time::Duration;
 use support::{policy, request};
 
 async fn sim(cfg: SimConfig) -> (SimHandle, SdkClient) {
+    let mode = if cfg.auto_accept {
+        AcceptMode::Auto
+    } else {
+        AcceptMode::Manual
+    };
     let sim = Simulator::start(cfg, "127.0.0.1:0").await.unwrap();
-    let sdk = SdkClient::new(&sim.base_url(), Duration::from_secs(5)).unwrap();
+    let sdk = SdkClient::new(&sim.base_url(), Duration::from_secs(5))
+        .unwrap()
+        .with_accept_mode(mode);
     (sim, sdk)
 }
 
@@ -27,6 +34,7 @@ fn outcome_name(o: &Outcome) -> String {
         Outcome::Completed => "Completed".to_string(),
         Outcome::Failed { code, .. } => format!("Failed {code}"),
         Outcome::NotSent { .. } => "NotSent".to_string(),
+        Outcome::NotPrepared { code, .. } => format!("NotPrepared {code}"),
         Outcome::Unknown { .. } => "Unknown".to_string(),
     }
 }
@@ -85,7 +93,11 @@ async fn every_rule_with_auto_accept() {
             ("22890123204", "Failed 3204", "NotFound"),
             ("22890125103", "Failed 5103", "NotFound"),
             ("22890125105", "Failed 5105", "Aborted"),
-            ("22890120504", "Unknown", "NotFound"),
+            (
+                "22890120504",
+                "NotPrepared PARTY_LOOKUP_TIMEOUT",
+                "NotFound",
+            ),
             ("22890120505", "Unknown", "Committed"),
             ("22890120500", "Unknown", "NotFound"),
             ("22890120999", "Unknown", "NotFound"),
@@ -106,10 +118,23 @@ async fn every_rule_with_manual_acceptance() {
             ("22890123204", "Failed 3204", "NotFound"),
             ("22890125103", "Failed 5103", "NotFound"),
             ("22890125105", "Failed 5105", "Aborted"),
-            ("22890120504", "Unknown", "NotFound"),
+            (
+                "22890120504",
+                "NotPrepared PARTY_LOOKUP_TIMEOUT",
+                "NotFound",
+            ),
             ("22890120505", "Unknown", "Committed"),
-            ("22890120500", "Unknown", "NotFound"),
-            ("22890120999", "Unknown", "NotFound"),
+            // Nothing is prepared before our quote acceptance: a failed POST is certain.
+            (
+                "22890120500",
+                "NotPrepared NO_ANSWER_BEFORE_PREPARE",
+                "NotFound",
+            ),
+            (
+                "22890120999",
+                "NotPrepared NO_ANSWER_BEFORE_PREPARE",
+                "NotFound",
+            ),
             // A fee above MAX_PAYEE_FEE (0): refused, nothing reaches the switch.
             ("22890120777", "Failed QUOTE_REFUSED", "NotFound"),
         ],

@@ -4,7 +4,7 @@
 
 mod support;
 
-use sdk::{CallResult, LookupResult, Outcome, SdkClient};
+use sdk::{AcceptMode, CallResult, LookupResult, Outcome, SdkClient, Stage};
 use std::time::Duration;
 use support::canned::{Answer, closed_port, http, serve, truncated};
 use support::{fixture, policy, request};
@@ -95,6 +95,14 @@ async fn canned_answers_classify_end_to_end() {
         ),
         (
             http("504 Gateway Timeout", &fixture("err-timeout")),
+            "NotPrepared PARTY_LOOKUP_TIMEOUT",
+        ),
+        (
+            http("504 Gateway Timeout", &fixture("err-timeout-quote")),
+            "NotPrepared QUOTE_TIMEOUT",
+        ),
+        (
+            http("504 Gateway Timeout", &fixture("err-timeout-fulfil")),
             "Unknown",
         ),
         (http("500 Internal Server Error", ""), "Unknown"),
@@ -115,6 +123,7 @@ async fn canned_answers_classify_end_to_end() {
             Outcome::Completed => "Completed".to_string(),
             Outcome::Failed { code, .. } => format!("Failed {code}"),
             Outcome::NotSent { .. } => "NotSent".to_string(),
+            Outcome::NotPrepared { code, .. } => format!("NotPrepared {code}"),
             Outcome::Unknown { .. } => "Unknown".to_string(),
         };
         assert_eq!(got, want, "{outcome:?}");
@@ -304,4 +313,45 @@ fn bad_base_urls_are_refused() {
     assert!(SdkClient::new("not a url", Duration::from_secs(1)).is_err());
     assert!(SdkClient::new("mailto:x@y", Duration::from_secs(1)).is_err());
     assert!(SdkClient::new("http://127.0.0.1:4001/", Duration::from_secs(1)).is_ok());
+}
+
+/// In manual mode nothing is prepared before our quote acceptance: a dropped party acceptance is
+/// certain. In auto mode (or once an answer disproved manual mode) the same drop is UNKNOWN.
+#[tokio::test]
+async fn manual_mode_makes_failures_before_the_quote_acceptance_certain() {
+    let script = || vec![http("200 OK", &fixture("manual-1-post")), Answer::Drop];
+    let server = serve(script()).await;
+    let manual = client(&server.base_url()).with_accept_mode(AcceptMode::Manual);
+    let outcome = manual.execute(&request("27720000001"), &policy()).await;
+    assert!(
+        matches!(
+            outcome,
+            Outcome::NotPrepared {
+                stage: Stage::Quote,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+
+    let server = serve(script()).await;
+    let auto = client(&server.base_url());
+    let outcome = auto.execute(&request("27720000001"), &policy()).await;
+    assert!(is_unknown(&outcome), "{outcome:?}");
+
+    // A POST that completes on its own disproves manual mode for good.
+    let server = serve(vec![
+        http("200 OK", &fixture("auto-on")),
+        http("200 OK", &fixture("manual-1-post")),
+        Answer::Drop,
+    ])
+    .await;
+    let sdk = client(&server.base_url()).with_accept_mode(AcceptMode::Manual);
+    assert_eq!(
+        sdk.execute(&request("1"), &policy()).await,
+        Outcome::Completed
+    );
+    assert_eq!(sdk.accept_mode(), AcceptMode::Auto);
+    let outcome = sdk.execute(&request("27720000001"), &policy()).await;
+    assert!(is_unknown(&outcome), "{outcome:?}");
 }

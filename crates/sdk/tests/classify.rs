@@ -4,7 +4,7 @@
 mod support;
 
 use sdk::wire::{ErrorBody, TransferResponse};
-use sdk::{CallResult, LookupResult, classify_call, classify_lookup};
+use sdk::{CallResult, LookupResult, Stage, classify_call, classify_lookup};
 use support::fixture;
 
 fn call(status: u16, name: &str) -> CallResult {
@@ -102,22 +102,104 @@ fn schema_400s_are_certain_failures() {
 }
 
 #[test]
-fn timeouts_and_bare_500s_are_unknown() {
-    let timeout = call(504, "err-timeout");
-    assert!(is_unknown(&timeout), "{timeout:?}");
-    if let CallResult::Unknown { reason } = timeout {
-        assert!(reason.contains("Timeout resolving payee"), "{reason}");
+fn timeouts_before_the_prepare_are_certain_and_name_their_stage() {
+    for (name, stage, code, words) in [
+        (
+            "err-timeout",
+            Stage::PartyLookup,
+            "PARTY_LOOKUP_TIMEOUT",
+            "Timeout resolving payee",
+        ),
+        (
+            "err-timeout-quote",
+            Stage::Quote,
+            "QUOTE_TIMEOUT",
+            "Timeout requesting quote",
+        ),
+    ] {
+        match call(504, name) {
+            CallResult::NotPrepared {
+                stage: s,
+                code: c,
+                message,
+            } => {
+                assert_eq!((s, c.as_str()), (stage, code), "{name}");
+                assert!(message.contains(words), "{name}: {message}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
     }
-    // The 504 must stay Unknown even if it carried an FSPIOP error.
+}
+
+#[test]
+fn a_timeout_after_the_prepare_stays_unknown() {
+    match call(504, "err-timeout-fulfil") {
+        CallResult::Unknown { reason, stage } => {
+            assert!(reason.contains("Timeout waiting for fulfil"), "{reason}");
+            assert_eq!(stage, Some(Stage::Transfer));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The message alone is enough to know the prepare was sent.
+    let bare = br#"{"message":"Timeout waiting for fulfil for transfer x","statusCode":"504"}"#;
+    assert!(is_unknown(&classify_call(504, bare)));
+    // A fulfil-timeout message wins over keys that stop earlier.
+    let mixed = br#"{"message":"Timeout waiting for fulfil for transfer x","transferState":{"getPartiesRequest":{}},"statusCode":"504"}"#;
+    assert!(is_unknown(&classify_call(504, mixed)));
+}
+
+#[test]
+fn bare_timeouts_and_500s_without_a_stage_are_unknown() {
+    assert!(is_unknown(&classify_call(504, b"")));
     assert!(is_unknown(&classify_call(
         504,
-        fixture("err-party-not-found").as_bytes()
+        br#"{"message":"Timeout","statusCode":"504"}"#
     )));
-    // "No cached data": a 500 without a Mojaloop error.
+    // "No cached data": a 500 without a Mojaloop error or a stage.
     assert!(is_unknown(&call(500, "manual-unknown-id")));
     assert!(is_unknown(&classify_call(500, b"")));
     assert!(is_unknown(&classify_call(502, b"<html>Bad Gateway</html>")));
     assert!(is_unknown(&classify_call(503, br#"{"message":"busy"}"#)));
+}
+
+#[test]
+fn passing_server_errors_before_the_prepare_may_be_sent_again() {
+    let unavailable = fixture("err-party-not-found")
+        .replace("\"3204\"", "\"2003\"")
+        .replace("Party not found", "Service currently unavailable");
+    match classify_call(500, unavailable.as_bytes()) {
+        CallResult::NotPrepared { stage, code, .. } => {
+            assert_eq!((stage, code.as_str()), (Stage::PartyLookup, "2003"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A 500 with no FSPIOP error, at the quote stage: nothing prepared.
+    let quote_500 = fixture("err-timeout-quote").replace("\"504\"", "\"500\"");
+    match classify_call(500, quote_500.as_bytes()) {
+        CallResult::NotPrepared { stage, code, .. } => {
+            assert_eq!((stage, code.as_str()), (Stage::Quote, "HTTP_500"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same passing error once the prepare was sent is the switch's answer: failed, not retried.
+    let after = fixture("err-transfer-rejected").replace("\"5105\"", "\"2001\"");
+    assert!(matches!(
+        classify_call(500, after.as_bytes()),
+        CallResult::Failed { .. }
+    ));
+}
+
+#[test]
+fn definitive_errors_before_the_prepare_are_failures() {
+    // 3204 and 5103 are the other side's answer: never sent again.
+    assert_eq!(failed(call(500, "err-party-not-found")).0, "3204");
+    assert_eq!(failed(call(500, "err-quote-rejected")).0, "5103");
+    // Even inside a 504, a definitive stage-before-prepare answer is not a reason to send again
+    // blindly: it is NotPrepared (a timeout), and the retry bound applies.
+    assert!(matches!(
+        call(504, "err-party-not-found"),
+        CallResult::NotPrepared { .. }
+    ));
 }
 
 #[test]

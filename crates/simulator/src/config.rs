@@ -23,6 +23,12 @@ pub struct SimConfig {
     pub payee_fee_minor: i64,
     /// Seconds after which a transfer prepared but never fulfilled is reported ABORTED by the switch.
     pub expiry_secs: u64,
+    /// Transfers per second the simulated rail (adapter + switch + payee FSPs) carries; `0` =
+    /// unlimited. Beyond it `POST /transfers` waits in one FIFO queue (see the crate README).
+    pub capacity_tps: u64,
+    /// How long a POST may wait in that queue before the adapter gives up with a 504, in
+    /// milliseconds (the real adapter's own timeout towards the switch).
+    pub queue_timeout_ms: u64,
 }
 
 impl Default for SimConfig {
@@ -33,13 +39,16 @@ impl Default for SimConfig {
             jitter_ms: 0,
             payee_fee_minor: 100,
             expiry_secs: 60,
+            capacity_tps: 0,
+            queue_timeout_ms: 2000,
         }
     }
 }
 
 impl SimConfig {
-    /// Reads `SIM_AUTO_ACCEPT`, `SIM_LATENCY_MS`, `SIM_JITTER_MS`, `SIM_PAYEE_FEE_MINOR` and
-    /// `SIM_EXPIRY_SECS` (defaults as in [`SimConfig::default`]).
+    /// Reads `SIM_AUTO_ACCEPT`, `SIM_LATENCY_MS`, `SIM_JITTER_MS`, `SIM_PAYEE_FEE_MINOR`,
+    /// `SIM_EXPIRY_SECS`, `SIM_CAPACITY_TPS` and `SIM_QUEUE_TIMEOUT_MS` (defaults as in
+    /// [`SimConfig::default`]).
     pub fn from_env() -> anyhow::Result<SimConfig> {
         Self::from_lookup(&Env::process())
     }
@@ -53,6 +62,8 @@ impl SimConfig {
             jitter_ms: env.parse("SIM_JITTER_MS", d.jitter_ms)?,
             payee_fee_minor: env.parse("SIM_PAYEE_FEE_MINOR", d.payee_fee_minor)?,
             expiry_secs: env.parse("SIM_EXPIRY_SECS", d.expiry_secs)?,
+            capacity_tps: env.parse("SIM_CAPACITY_TPS", d.capacity_tps)?,
+            queue_timeout_ms: env.parse("SIM_QUEUE_TIMEOUT_MS", d.queue_timeout_ms)?,
         })
     }
 
@@ -64,6 +75,11 @@ impl SimConfig {
             rand::random_range(0..=self.jitter_ms)
         };
         Duration::from_millis(self.latency_ms.saturating_add(jitter))
+    }
+
+    /// The queue timeout as a [`Duration`].
+    pub fn queue_timeout(&self) -> Duration {
+        Duration::from_millis(self.queue_timeout_ms)
     }
 
     pub(crate) fn apply(&mut self, patch: &ConfigPatch) {
@@ -82,6 +98,12 @@ impl SimConfig {
         if let Some(v) = patch.expiry_secs {
             self.expiry_secs = v;
         }
+        if let Some(v) = patch.capacity_tps {
+            self.capacity_tps = v;
+        }
+        if let Some(v) = patch.queue_timeout_ms {
+            self.queue_timeout_ms = v;
+        }
     }
 }
 
@@ -99,6 +121,8 @@ pub(crate) struct ConfigPatch {
     jitter_ms: Option<u64>,
     payee_fee_minor: Option<i64>,
     expiry_secs: Option<u64>,
+    capacity_tps: Option<u64>,
+    queue_timeout_ms: Option<u64>,
 }
 
 #[cfg(test)]
@@ -122,6 +146,8 @@ mod tests {
         assert!(cfg.auto_accept);
         assert_eq!(cfg.expiry_secs, 60);
         assert_eq!(cfg.payee_fee_minor, 100);
+        assert_eq!(cfg.capacity_tps, 0, "unlimited unless asked");
+        assert_eq!(cfg.queue_timeout_ms, 2000);
     }
 
     #[test]
@@ -132,6 +158,8 @@ mod tests {
             ("SIM_JITTER_MS", "20"),
             ("SIM_PAYEE_FEE_MINOR", "250"),
             ("SIM_EXPIRY_SECS", "5"),
+            ("SIM_CAPACITY_TPS", "8"),
+            ("SIM_QUEUE_TIMEOUT_MS", "750"),
         ])
         .unwrap();
         assert_eq!(
@@ -141,7 +169,9 @@ mod tests {
                 latency_ms: 150,
                 jitter_ms: 20,
                 payee_fee_minor: 250,
-                expiry_secs: 5
+                expiry_secs: 5,
+                capacity_tps: 8,
+                queue_timeout_ms: 750,
             }
         );
     }
@@ -174,5 +204,10 @@ mod tests {
         assert!(!cfg.auto_accept);
         assert_eq!(cfg.latency_ms, 7);
         assert_eq!(cfg.payee_fee_minor, 100);
+        let patch: ConfigPatch =
+            serde_json::from_str(r#"{"capacityTps": 6, "queueTimeoutMs": 300}"#).unwrap();
+        cfg.apply(&patch);
+        assert_eq!((cfg.capacity_tps, cfg.queue_timeout_ms), (6, 300));
+        assert_eq!(cfg.latency_ms, 7);
     }
 }

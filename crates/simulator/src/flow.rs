@@ -10,8 +10,8 @@ use crate::model::{
     Failure, PartyPhase, PostBody, PutBody, QuoteAmounts, QuotePhase, Record, Stage, SwitchState,
 };
 use crate::reply::{
-    Decision, PARTY_NOT_FOUND, QUOTE_REJECTED, Reply, SwitchAnswer, TRANSFER_EXPIRED,
-    TRANSFER_REJECTED, bad_request, lookup_reply, plain_server_error, render,
+    Decision, PARTY_NOT_FOUND, QUOTE_REJECTED, Reply, SERVICE_UNAVAILABLE, SwitchAnswer,
+    TRANSFER_EXPIRED, TRANSFER_REJECTED, bad_request, lookup_reply, plain_server_error, render,
 };
 use crate::rules::{Rule, rule_for};
 use crate::state::SimState;
@@ -53,9 +53,10 @@ pub(crate) fn begin_post(state: &SimState, body: &[u8]) -> Result<Arc<str>, Repl
         Some(id) => Arc::from(id.as_str()),
         None => Arc::from(Uuid::new_v4().to_string()),
     };
-    state.count_post(Some(&transfer_id), parsed.home_transaction_id.as_deref());
+    let nth = state.count_post(Some(&transfer_id), parsed.home_transaction_id.as_deref());
     let transfer = validate(parsed).map_err(|m| bad_request(&m))?;
-    let rule = rule_for(transfer.to.id_value());
+    // The record keeps the rule in effect for THIS post: a transient rule is Normal on a retry.
+    let rule = rule_for(transfer.to.id_value()).on_post(nth);
     state.insert(Record::new(Arc::new(transfer), transfer_id.clone(), rule));
     Ok(transfer_id)
 }
@@ -111,7 +112,7 @@ fn abort(rec: &mut Record, reason: &'static str) -> Result<Plan, Decision> {
     Err(Decision::State)
 }
 
-fn fail(rec: &mut Record, failure: Failure) -> Decision {
+pub(crate) fn fail(rec: &mut Record, failure: Failure) -> Decision {
     rec.stage = Stage::Errored;
     rec.failure = Some(failure);
     Decision::Failure
@@ -146,46 +147,38 @@ pub(crate) fn advance(state: &SimState, id: &str, plan: Plan, cfg: &SimConfig) -
     });
     match stepped {
         None => Next::Reply(no_cached_data(id)),
-        Some((Step::Prepared, _)) => Next::Fulfil,
+        Some((Step::Prepared, _)) => {
+            state.count_prepare(id);
+            Next::Fulfil
+        }
         Some((Step::Answer(decision), rec)) => match (rec.rule, decision) {
-            (Rule::DropConnection, Decision::Failure) => Next::Reply(Reply::Drop),
+            (Rule::DropConnection | Rule::TransientDrop, Decision::Failure) => {
+                Next::Reply(Reply::Drop)
+            }
             _ => Next::Reply(render(decision, &rec)),
         },
     }
 }
 
-/// The POST's first step: party lookup, then quote and prepare when auto-accepting.
+/// The POST's first step: party lookup, then quote and prepare when auto-accepting. Every rule
+/// that fails before the prepare fires here, whatever the mode.
 fn start(rec: &mut Record, cfg: &SimConfig) -> Step {
     let now = Utc::now();
     match rec.rule {
-        Rule::DropConnection | Rule::EmptyServerError => {
+        Rule::DropConnection | Rule::EmptyServerError | Rule::TransientDrop => {
             return Step::Answer(fail(rec, Failure::Crash));
         }
-        Rule::PartyNotFound => {
-            rec.party = Some(PartyPhase {
-                at: now,
-                answer: Some(Err(PARTY_NOT_FOUND)),
-            });
-            return Step::Answer(fail(rec, Failure::Fspiop(PARTY_NOT_FOUND)));
-        }
-        Rule::TimeoutBeforeCommit => {
-            rec.party = Some(PartyPhase {
-                at: now,
-                answer: None,
-            });
-            return Step::Answer(fail(rec, Failure::TimeoutResolvingPayee));
+        Rule::PartyNotFound => return Step::Answer(party_error(rec, PARTY_NOT_FOUND)),
+        Rule::TransientUnavailable => return Step::Answer(party_error(rec, SERVICE_UNAVAILABLE)),
+        Rule::TimeoutBeforeCommit | Rule::TransientPartyTimeout => {
+            return Step::Answer(time_out_resolving_payee(rec));
         }
         _ => {}
     }
-    let fsp = if rec.rule == Rule::TransferRejected {
-        FAIL_FSP
-    } else {
-        PAYEE_FSP
-    };
-    rec.party = Some(PartyPhase {
-        at: now,
-        answer: Some(Ok(fsp)),
-    });
+    find_party(rec, now);
+    if matches!(rec.rule, Rule::QuoteTimeout | Rule::TransientQuoteTimeout) {
+        return Step::Answer(time_out_requesting_quote(rec));
+    }
     if !cfg.auto_accept {
         rec.stage = Stage::WaitingParty;
         return Step::Answer(Decision::State);
@@ -196,7 +189,48 @@ fn start(rec: &mut Record, cfg: &SimConfig) -> Step {
     }
 }
 
-fn quote(rec: &mut Record, cfg: &SimConfig) -> Result<(), Decision> {
+/// The party lookup finds the payee (at `failfsp` for the `…5105` rule, as in its capture).
+pub(crate) fn find_party(rec: &mut Record, at: DateTime<Utc>) {
+    let fsp = if rec.rule == Rule::TransferRejected {
+        FAIL_FSP
+    } else {
+        PAYEE_FSP
+    };
+    rec.party = Some(PartyPhase {
+        at,
+        answer: Some(Ok(fsp)),
+    });
+}
+
+/// The switch answers the party lookup with an FSPIOP error callback.
+fn party_error(rec: &mut Record, error: crate::model::FspiopError) -> Decision {
+    rec.party = Some(PartyPhase {
+        at: Utc::now(),
+        answer: Some(Err(error)),
+    });
+    fail(rec, Failure::Fspiop(error))
+}
+
+/// The party lookup got no answer in time: 504, nothing prepared.
+pub(crate) fn time_out_resolving_payee(rec: &mut Record) -> Decision {
+    rec.party = Some(PartyPhase {
+        at: Utc::now(),
+        answer: None,
+    });
+    fail(rec, Failure::TimeoutResolvingPayee)
+}
+
+/// The quote request got no answer in time (the party was found): 504, nothing prepared.
+pub(crate) fn time_out_requesting_quote(rec: &mut Record) -> Decision {
+    rec.quote = Some(QuotePhase {
+        id: Uuid::new_v4(),
+        at: Utc::now(),
+        amounts: None,
+    });
+    fail(rec, Failure::TimeoutRequestingQuote)
+}
+
+pub(crate) fn quote(rec: &mut Record, cfg: &SimConfig) -> Result<(), Decision> {
     let mut phase = QuotePhase {
         id: Uuid::new_v4(),
         at: Utc::now(),
@@ -228,10 +262,16 @@ fn quote(rec: &mut Record, cfg: &SimConfig) -> Result<(), Decision> {
 }
 
 fn prepare(rec: &mut Record) -> Step {
+    send_prepare(rec);
+    Step::Prepared
+}
+
+/// The prepare reaches the switch, which reserves the funds. The caller counts it
+/// ([`SimState::count_prepare`]) once the ledger lock is released.
+pub(crate) fn send_prepare(rec: &mut Record) {
     let now = Utc::now();
     rec.prepare = Some(now);
     rec.switch = SwitchState::Reserved(now);
-    Step::Prepared
 }
 
 /// The switch's answer to the prepare, after the second half of the delay. A prepare older than

@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
+mod capacity;
 mod config;
 mod flow;
 mod fspiop;
 mod http;
 mod model;
+mod overload;
 mod render;
 mod reply;
 mod rules;

@@ -130,6 +130,7 @@ pub(crate) struct FspiopError {
 pub(crate) enum Failure {
     Fspiop(FspiopError),
     TimeoutResolvingPayee,
+    TimeoutRequestingQuote,
     TimeoutWaitingForFulfil,
     /// 500 with an empty body, or a dropped connection: nothing cached.
     Crash,

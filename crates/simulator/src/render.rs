@@ -206,9 +206,9 @@ pub(crate) fn transfer_body(rec: &Record) -> TransferBody<'_> {
 fn last_error<'a>(failure: Failure) -> Option<LastErrorOut<'a>> {
     match failure {
         Failure::Fspiop(e) => Some(LastErrorOut::new(500, Some((e.code, e.description)))),
-        Failure::TimeoutResolvingPayee | Failure::TimeoutWaitingForFulfil => {
-            Some(LastErrorOut::new(504, None))
-        }
+        Failure::TimeoutResolvingPayee
+        | Failure::TimeoutRequestingQuote
+        | Failure::TimeoutWaitingForFulfil => Some(LastErrorOut::new(504, None)),
         Failure::Crash => None,
     }
 }

@@ -11,6 +11,12 @@ pub(crate) const PARTY_NOT_FOUND: FspiopError = FspiopError {
     description: "Party not found",
     message: "Got an error response resolving party: {\n  errorInformation: { errorCode: '3204', errorDescription: 'Party not found' }\n}",
 };
+/// Node's `util.inspect` breaks this one over lines (the object is wider than 80 columns).
+pub(crate) const SERVICE_UNAVAILABLE: FspiopError = FspiopError {
+    code: "2003",
+    description: "Service currently unavailable",
+    message: "Got an error response resolving party: {\n  errorInformation: {\n    errorCode: '2003',\n    errorDescription: 'Service currently unavailable'\n  }\n}",
+};
 pub(crate) const QUOTE_REJECTED: FspiopError = FspiopError {
     code: "5103",
     description: "Payee FSP rejected quote",
@@ -116,28 +122,24 @@ pub(crate) fn render(decision: Decision, rec: &Record) -> Reply {
                     status_code: e.code,
                 },
             ),
-            Some(Failure::TimeoutResolvingPayee) => json(
-                504,
-                &ErrorReply {
-                    message: &format!("Timeout resolving payee for transfer {}", rec.transfer_id),
-                    transfer_state: transfer_body(rec),
-                    status_code: "504",
-                },
-            ),
-            Some(Failure::TimeoutWaitingForFulfil) => json(
-                504,
-                &ErrorReply {
-                    message: &format!(
-                        "Timeout waiting for fulfil for transfer {}",
-                        rec.transfer_id
-                    ),
-                    transfer_state: transfer_body(rec),
-                    status_code: "504",
-                },
-            ),
+            Some(Failure::TimeoutResolvingPayee) => timeout(rec, "resolving payee"),
+            Some(Failure::TimeoutRequestingQuote) => timeout(rec, "requesting quote"),
+            Some(Failure::TimeoutWaitingForFulfil) => timeout(rec, "waiting for fulfil"),
             Some(Failure::Crash) | None => Reply::Empty { status: 500 },
         },
     }
+}
+
+/// 504 "Timeout <doing> for transfer <id>": the switch did not answer in time.
+fn timeout(rec: &Record, doing: &str) -> Reply {
+    json(
+        504,
+        &ErrorReply {
+            message: &format!("Timeout {doing} for transfer {}", rec.transfer_id),
+            transfer_state: transfer_body(rec),
+            status_code: "504",
+        },
+    )
 }
 
 /// 200 of `GET /transfers/{id}`: the switch answered.

@@ -1,4 +1,8 @@
 //! Failure rules, chosen by the last four characters of the payee's `to.idValue`.
+//!
+//! A *transient* rule fails only the first POST of a transferId and lets every later POST of the
+//! same id through: the shape of a rail that was briefly unwell, which is what a caller's retry
+//! policy has to be tested against.
 
 /// What the simulated adapter and switch do with one transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,6 +25,20 @@ pub enum Rule {
     DropConnection,
     /// `…0777`: the quote carries `payeeFspFee` = the configured fee.
     PayeeFee,
+    /// `…0514`: the FIRST POST of a transferId gets 504 "Timeout resolving payee…" (nothing at
+    /// the switch); later POSTs of it complete.
+    TransientPartyTimeout,
+    /// `…0524`: the FIRST POST gets 504 "Timeout requesting quote…" (nothing at the switch);
+    /// later POSTs complete.
+    TransientQuoteTimeout,
+    /// `…0534`: every POST gets 504 "Timeout requesting quote…"; nothing reaches the switch.
+    QuoteTimeout,
+    /// `…0503`: the FIRST POST gets 500 with FSPIOP 2003 "Service currently unavailable" from
+    /// the party lookup; later POSTs complete.
+    TransientUnavailable,
+    /// `…0998`: the FIRST POST is read and its connection closed without an answer (like
+    /// `…0999`); later POSTs complete.
+    TransientDrop,
 }
 
 impl Rule {
@@ -36,11 +54,46 @@ impl Rule {
             Rule::EmptyServerError => Some("0500"),
             Rule::DropConnection => Some("0999"),
             Rule::PayeeFee => Some("0777"),
+            Rule::TransientPartyTimeout => Some("0514"),
+            Rule::TransientQuoteTimeout => Some("0524"),
+            Rule::QuoteTimeout => Some("0534"),
+            Rule::TransientUnavailable => Some("0503"),
+            Rule::TransientDrop => Some("0998"),
+        }
+    }
+
+    /// Whether the rule fails only the first POST of a transferId.
+    pub fn is_transient(self) -> bool {
+        match self {
+            Rule::TransientPartyTimeout
+            | Rule::TransientQuoteTimeout
+            | Rule::TransientUnavailable
+            | Rule::TransientDrop => true,
+            Rule::Normal
+            | Rule::PartyNotFound
+            | Rule::QuoteRejected
+            | Rule::TransferRejected
+            | Rule::TimeoutBeforeCommit
+            | Rule::TimeoutAfterCommit
+            | Rule::EmptyServerError
+            | Rule::DropConnection
+            | Rule::PayeeFee
+            | Rule::QuoteTimeout => false,
+        }
+    }
+
+    /// The rule that applies to the `nth` POST (1-based) of a transferId: a transient rule on
+    /// any POST but the first is [`Rule::Normal`]; every other rule applies to every POST.
+    pub fn on_post(self, nth: u32) -> Rule {
+        if self.is_transient() && nth > 1 {
+            Rule::Normal
+        } else {
+            self
         }
     }
 
     /// Every rule, [`Rule::Normal`] first.
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 14] = [
         Rule::Normal,
         Rule::PartyNotFound,
         Rule::QuoteRejected,
@@ -50,6 +103,11 @@ impl Rule {
         Rule::EmptyServerError,
         Rule::DropConnection,
         Rule::PayeeFee,
+        Rule::TransientPartyTimeout,
+        Rule::TransientQuoteTimeout,
+        Rule::QuoteTimeout,
+        Rule::TransientUnavailable,
+        Rule::TransientDrop,
     ];
 }
 
@@ -81,6 +139,40 @@ mod tests {
         assert_eq!(rule_for("22890120500"), Rule::EmptyServerError);
         assert_eq!(rule_for("22890120999"), Rule::DropConnection);
         assert_eq!(rule_for("22890120777"), Rule::PayeeFee);
+        assert_eq!(rule_for("22890120514"), Rule::TransientPartyTimeout);
+        assert_eq!(rule_for("22890120524"), Rule::TransientQuoteTimeout);
+        assert_eq!(rule_for("22890120534"), Rule::QuoteTimeout);
+        assert_eq!(rule_for("22890120503"), Rule::TransientUnavailable);
+        assert_eq!(rule_for("22890120998"), Rule::TransientDrop);
+    }
+
+    #[test]
+    fn transient_rules_fail_the_first_post_only() {
+        for rule in Rule::ALL {
+            assert_eq!(rule.on_post(1), rule, "{rule:?}");
+            let later = if rule.is_transient() {
+                Rule::Normal
+            } else {
+                rule
+            };
+            assert_eq!(rule.on_post(2), later, "{rule:?}");
+            assert_eq!(rule.on_post(7), later, "{rule:?}");
+        }
+        let transient: Vec<_> = Rule::ALL.into_iter().filter(|r| r.is_transient()).collect();
+        assert_eq!(
+            transient,
+            [
+                Rule::TransientPartyTimeout,
+                Rule::TransientQuoteTimeout,
+                Rule::TransientUnavailable,
+                Rule::TransientDrop
+            ]
+        );
+        assert!(!Rule::QuoteTimeout.is_transient(), "0534 is permanent");
+        assert!(
+            !Rule::TimeoutBeforeCommit.is_transient(),
+            "0504 stays permanent"
+        );
     }
 
     #[test]

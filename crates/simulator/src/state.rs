@@ -1,8 +1,10 @@
-//! Shared state: the switch ledger (transferId → record), the POST counters and the live config.
+//! Shared state: the switch ledger (transferId → record), the POST and prepare counters, the
+//! capacity queue and the live config.
 //!
 //! Plain `std::sync::Mutex`es held for a map operation only — never across an `.await` or while a
 //! response is rendered — are enough for thousands of requests per second on two workers.
 
+use crate::capacity::{Admission, Queue};
 use crate::config::SimConfig;
 use crate::model::{Record, SwitchState};
 use serde::Serialize;
@@ -25,6 +27,14 @@ pub struct Counters {
     /// Commits at the switch (money movements). A transferId POSTed twice and completed twice
     /// counts twice, as the real adapter pays twice.
     pub committed: u64,
+    /// Prepares received by the switch (each one reserves the funds of a transfer).
+    pub prepared: u64,
+    /// `transferId`s the switch received more than one prepare for, sorted. Empty proves that no
+    /// row reached the switch's ledger twice, however often it was POSTed.
+    pub duplicate_prepares: Vec<String>,
+    /// 504s answered because the request's slot in the capacity queue lay beyond the queue
+    /// timeout (see [`SimConfig::capacity_tps`]).
+    pub overload_timeouts: u64,
     /// POSTs per `transferId` (only with `?detail=true` on the HTTP endpoint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub posts: Option<BTreeMap<String, u32>>,
@@ -37,6 +47,8 @@ pub struct Counters {
 struct PostCounts {
     by_transfer_id: HashMap<String, u32>,
     by_home_transaction_id: HashMap<String, u32>,
+    /// Prepares at the switch per transferId.
+    prepares: HashMap<String, u32>,
 }
 
 /// Everything the handlers share.
@@ -46,9 +58,11 @@ pub(crate) struct SimState {
     counts: Mutex<PostCounts>,
     total_posts: AtomicU64,
     committed: AtomicU64,
+    overload_timeouts: AtomicU64,
+    queue: Queue,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not take the simulator down with it: the data stays usable.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -61,6 +75,8 @@ impl SimState {
             counts: Mutex::new(PostCounts::default()),
             total_posts: AtomicU64::new(0),
             committed: AtomicU64::new(0),
+            overload_timeouts: AtomicU64::new(0),
+            queue: Queue::default(),
         }
     }
 
@@ -78,23 +94,43 @@ impl SimState {
         *cfg
     }
 
-    /// Records one POST, before anything else happens to it.
-    pub fn count_post(&self, transfer_id: Option<&str>, home_transaction_id: Option<&str>) {
+    /// Records one POST, before anything else happens to it. Returns how many POSTs of this
+    /// transferId there have been, this one included (0 without a transferId).
+    pub fn count_post(&self, transfer_id: Option<&str>, home_transaction_id: Option<&str>) -> u32 {
         self.total_posts.fetch_add(1, Ordering::Relaxed);
         let mut counts = lock(&self.counts);
-        if let Some(id) = transfer_id {
-            *counts.by_transfer_id.entry(id.to_string()).or_default() += 1;
-        }
         if let Some(id) = home_transaction_id {
             *counts
                 .by_home_transaction_id
                 .entry(id.to_string())
                 .or_default() += 1;
         }
+        transfer_id.map_or(0, |id| {
+            let n = counts.by_transfer_id.entry(id.to_string()).or_default();
+            *n += 1;
+            *n
+        })
     }
 
     pub fn count_commit(&self) {
         self.committed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a prepare received by the switch.
+    pub fn count_prepare(&self, transfer_id: &str) {
+        *lock(&self.counts)
+            .prepares
+            .entry(transfer_id.to_string())
+            .or_default() += 1;
+    }
+
+    pub fn count_overload_timeout(&self) {
+        self.overload_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Takes a POST's slot in the capacity queue.
+    pub fn admit(&self, cfg: &SimConfig) -> Admission {
+        self.queue.admit(cfg.capacity_tps, cfg.queue_timeout())
     }
 
     pub fn counters(&self, detail: bool) -> Counters {
@@ -115,17 +151,22 @@ impl SimState {
             duplicate_transfer_ids: duplicates(&counts.by_transfer_id),
             duplicate_home_transaction_ids: duplicates(&counts.by_home_transaction_id),
             committed: self.committed.load(Ordering::Relaxed),
+            prepared: counts.prepares.values().map(|n| u64::from(*n)).sum(),
+            duplicate_prepares: duplicates(&counts.prepares),
+            overload_timeouts: self.overload_timeouts.load(Ordering::Relaxed),
             posts: detail.then(|| sorted(&counts.by_transfer_id)),
             home_transaction_posts: detail.then(|| sorted(&counts.by_home_transaction_id)),
         }
     }
 
-    /// Forgets every transfer and counter; the config stays.
+    /// Forgets every transfer, counter and the queue's backlog; the config stays.
     pub fn reset(&self) {
         lock(&self.ledger).clear();
         *lock(&self.counts) = PostCounts::default();
         self.total_posts.store(0, Ordering::Relaxed);
         self.committed.store(0, Ordering::Relaxed);
+        self.overload_timeouts.store(0, Ordering::Relaxed);
+        self.queue.clear();
     }
 
     /// Stores a new record for a POST. A transferId POSTed again keeps what the switch already

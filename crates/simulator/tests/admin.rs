@@ -37,6 +37,9 @@ async fn counters_prove_how_often_each_id_was_posted() {
     let (_, detail) = send(client().get(format!("{base}/__sim/counters?detail=true"))).await;
     assert_eq!(detail["posts"][&a], 1);
     assert_eq!(detail["committed"], 2);
+    assert_eq!(detail["prepared"], 2);
+    assert_eq!(detail["duplicatePrepares"], json!([]));
+    assert_eq!(detail["overloadTimeouts"], 0);
 
     let resp = client()
         .post(format!("{base}/__sim/reset"))
@@ -44,7 +47,15 @@ async fn counters_prove_how_often_each_id_was_posted() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 204);
-    assert_eq!(sim.counters().total_posts, 0);
+    assert_eq!(
+        sim.counters(),
+        simulator::Counters {
+            posts: Some(Default::default()),
+            home_transaction_posts: Some(Default::default()),
+            ..Default::default()
+        },
+        "every counter back to zero"
+    );
     let (gs, _) = get(&base, &a).await;
     assert_eq!(gs, 500, "the ledger is forgotten too");
     sim.stop().await;
@@ -59,7 +70,13 @@ async fn a_repeated_transfer_id_is_paid_twice_like_the_real_adapter() {
     assert_eq!((s1, s2), (200, 200));
     let c = sim.counters();
     assert_eq!(c.committed, 2);
-    assert_eq!(c.duplicate_transfer_ids, vec![id]);
+    assert_eq!(c.duplicate_transfer_ids, vec![id.clone()]);
+    assert_eq!(c.prepared, 2);
+    assert_eq!(
+        c.duplicate_prepares,
+        vec![id],
+        "the switch saw two prepares"
+    );
     sim.stop().await;
 }
 
@@ -227,8 +244,27 @@ async fn config_endpoint_round_trips() {
     let (_, cfg) = send(client().get(&url)).await;
     assert_eq!(
         cfg,
-        json!({"autoAccept": true, "latencyMs": 0, "jitterMs": 0, "payeeFeeMinor": 100, "expirySecs": 60})
+        json!({
+            "autoAccept": true, "latencyMs": 0, "jitterMs": 0, "payeeFeeMinor": 100,
+            "expirySecs": 60, "capacityTps": 0, "queueTimeoutMs": 2000
+        })
     );
+    let (status, patched) = send(
+        client()
+            .put(&url)
+            .json(&json!({"capacityTps": 5, "queueTimeoutMs": 100})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            patched["capacityTps"].as_u64(),
+            patched["queueTimeoutMs"].as_u64()
+        ),
+        (Some(5), Some(100))
+    );
+    assert_eq!(sim.config().capacity_tps, 5);
+    assert_eq!(patched["latencyMs"], 0, "the rest unchanged");
     let (status, _) = send(client().put(&url).json(&json!({"latencyMs": "slow"}))).await;
     assert_eq!(status, 400);
     let (status, _) = send(client().put(&url).json(&json!({"bogus": 1}))).await;

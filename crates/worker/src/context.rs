@@ -3,9 +3,10 @@
 use db::DbPool;
 use sdk::SdkClient;
 use std::sync::Arc;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use transport::{JobQueue, ProgressBus};
 
+use crate::pacing::Pacer;
 use crate::settings::WorkerSettings;
 use crate::settler::Settler;
 
@@ -22,9 +23,9 @@ pub struct WorkerCtx {
     pub bus: Arc<dyn ProgressBus>,
     /// Settlement batcher.
     pub settler: Settler,
-    /// Transfers in flight in this process (`WORKER_CONCURRENCY` permits, handed out in FIFO order so
-    /// chunk jobs of different bulks take turns).
-    pub in_flight: Arc<Semaphore>,
+    /// Calls in flight to the adapter from this process: an adaptive (or fixed) limit bounded by
+    /// `WORKER_CONCURRENCY`, handed out in FIFO order so chunk jobs of different bulks take turns.
+    pub pacer: Pacer,
     /// Settings.
     pub settings: Arc<WorkerSettings>,
     /// Flips to `true` on shutdown: jobs stop claiming new rows.

@@ -5,9 +5,10 @@ use db::models::{Transfer, now};
 use db::queries::settle::{Resolution, SettleItem};
 use sdk::{Outcome, Party, QuotePolicy, TransferRequest};
 use std::time::{Duration, Instant};
-use tokio::sync::OwnedSemaphorePermit;
 
 use crate::context::WorkerCtx;
+use crate::pacing::{Feedback, Permit};
+use crate::settings::WorkerSettings;
 
 /// What a chunk needs to know about its bulk to build requests.
 #[derive(Debug, Clone)]
@@ -26,12 +27,13 @@ pub struct BulkInfo {
 pub const FIRST_LOOKUP_AFTER: Duration = Duration::from_secs(5);
 
 /// Sends one row (POST at most once, unless the request certainly never arrived), then hands the
-/// outcome to the settler. The permit is released when the adapter has answered.
+/// outcome to the settler. The permit is released when the adapter has answered, after telling the
+/// pacer what the answer said about the rail.
 pub async fn execute(
     ctx: WorkerCtx,
     bulk: std::sync::Arc<BulkInfo>,
     row: Transfer,
-    permit: OwnedSemaphorePermit,
+    mut permit: Permit,
 ) {
     let started = Instant::now();
     let mut req = TransferRequest::send(
@@ -51,7 +53,10 @@ pub async fn execute(
     };
     let mut backoff = Duration::from_millis(200);
     let outcome = loop {
-        match ctx.sdk.execute(&req, &policy).await {
+        permit.sending();
+        let outcome = ctx.sdk.execute(&req, &policy).await;
+        permit.record(feedback(&outcome));
+        match outcome {
             Outcome::NotSent { reason }
                 if started.elapsed() < ctx.settings.not_sent_retry_for && !ctx.is_stopping() =>
             {
@@ -78,6 +83,9 @@ pub async fn execute(
         Outcome::NotSent { reason } => Resolution::Requeue {
             reason: format!("not sent: {reason}"),
         },
+        Outcome::NotPrepared { code, message, .. } => {
+            resend_or_fail(&ctx.settings, &row, code.clone(), message.clone())
+        }
     };
     log_outcome(&bulk.bulk_id, &row, &outcome, latency_ms);
     ctx.settler.submit(SettleItem {
@@ -86,12 +94,65 @@ pub async fn execute(
     });
 }
 
+/// What a call's outcome says about the rail: timeouts, errors without an answer and server errors
+/// are push-back; answers (including definitive refusals) are latency samples.
+fn feedback(outcome: &Outcome) -> Feedback {
+    match outcome {
+        Outcome::Completed | Outcome::Failed { .. } => Feedback::Answered,
+        Outcome::NotSent { .. } | Outcome::NotPrepared { .. } | Outcome::Unknown { .. } => {
+            Feedback::Overload
+        }
+    }
+}
+
+/// A row whose failure certainly came before the transfer's prepare: back to PENDING for another
+/// attempt with the same `transferId` after a backoff, while `PRE_PREPARE_RETRIES` and the row's
+/// overall deadline (`UNKNOWN_MAX_AGE` from its first send) allow; else FAILED with the stage's code.
+pub fn resend_or_fail(
+    settings: &WorkerSettings,
+    row: &Transfer,
+    code: String,
+    message: String,
+) -> Resolution {
+    let at = now();
+    let resends = u32::try_from(row.resend_count).unwrap_or(0);
+    let first = row.first_attempt_at.unwrap_or(row.created_at);
+    let backoff = settings
+        .pre_prepare_backoff
+        .saturating_mul(1u32 << resends.min(16))
+        .min(MAX_RESEND_BACKOFF);
+    let retry_at = at + ChronoDuration::from_std(backoff).unwrap_or_default();
+    let deadline =
+        first + ChronoDuration::from_std(settings.unknown_max_age).unwrap_or(ChronoDuration::MAX);
+    if resends < settings.pre_prepare_retries && retry_at < deadline {
+        Resolution::Retry {
+            code,
+            message,
+            retry_at,
+        }
+    } else {
+        Resolution::Failed {
+            code,
+            message: format!(
+                "{message} (never reached the transfer stage; {} attempts)",
+                resends + 1
+            ),
+        }
+    }
+}
+
+/// Longest wait between two re-sends of a row.
+pub const MAX_RESEND_BACKOFF: Duration = Duration::from_secs(60);
+
 fn log_outcome(bulk_id: &str, row: &Transfer, outcome: &Outcome, latency_ms: u64) {
     let (kind, code, detail) = match outcome {
         Outcome::Completed => ("COMPLETED", "", ""),
         Outcome::Failed { code, message } => ("FAILED", code.as_str(), message.as_str()),
         Outcome::Unknown { reason } => ("UNKNOWN", "", reason.as_str()),
         Outcome::NotSent { reason } => ("NOT_SENT", "", reason.as_str()),
+        Outcome::NotPrepared { code, message, .. } => {
+            ("NOT_PREPARED", code.as_str(), message.as_str())
+        }
     };
     match outcome {
         Outcome::Completed | Outcome::Failed { .. } => tracing::info!(

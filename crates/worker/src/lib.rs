@@ -2,7 +2,9 @@
 
 pub mod context;
 pub mod execute;
+pub mod health;
 pub mod jobs;
+pub mod pacing;
 pub mod recovery;
 pub mod runtime;
 pub mod settings;

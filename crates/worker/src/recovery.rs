@@ -14,6 +14,11 @@ use sdk::LookupResult;
 use std::time::Duration;
 
 use crate::context::WorkerCtx;
+use crate::execute::resend_or_fail;
+use crate::pacing::Feedback;
+
+/// Code of a row the switch never saw, once its expiry has passed.
+pub const NOT_FOUND_AFTER_EXPIRY: &str = "NOT_FOUND_AFTER_EXPIRY";
 
 /// Lookups claimed per sweep.
 const LOOKUP_BATCH: i64 = 200;
@@ -96,8 +101,17 @@ pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
 
 /// Looks one UNKNOWN row up and records what the switch says.
 pub async fn resolve(ctx: &WorkerCtx, row: Transfer) {
-    let permit = ctx.in_flight.clone().acquire_owned().await;
+    let mut permit = ctx.pacer.acquire().await;
+    if let Some(p) = permit.as_mut() {
+        p.sending();
+    }
     let answer = ctx.sdk.get_transfer(&row.mojaloop_transfer_id).await;
+    if let Some(p) = permit.as_mut() {
+        p.record(match answer {
+            LookupResult::Unreachable { .. } => Feedback::Overload,
+            _ => Feedback::Answered,
+        });
+    }
     drop(permit);
     let started_at = row.claimed_at.unwrap_or(row.created_at);
     let age = now() - started_at;
@@ -145,8 +159,17 @@ fn decide(
             code: code.clone(),
             message: message.clone(),
         }),
+        // The switch never saw it and, its expiry past, never will: it never happened. Sent again
+        // with the same transferId (bounded like any re-send) when the adapter's own expiry is
+        // shorter than ours, so the original prepare could no longer be accepted; else FAILED.
+        LookupResult::NotFound if expired && ctx.settings.resend_after_expiry() => Some(resend_or_fail(
+            &ctx.settings,
+            row,
+            NOT_FOUND_AFTER_EXPIRY.into(),
+            "the switch has no record of this transfer and its expiry has passed: it never happened".into(),
+        )),
         LookupResult::NotFound if expired => Some(Resolution::Failed {
-            code: "NOT_FOUND_AFTER_EXPIRY".into(),
+            code: NOT_FOUND_AFTER_EXPIRY.into(),
             message: "the switch has no record of this transfer and its expiry has passed: it never happened".into(),
         }),
         _ if age > chrono(ctx.settings.unknown_max_age) => None,

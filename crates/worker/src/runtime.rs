@@ -8,12 +8,13 @@ use sdk::SdkClient;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tracing::Instrument;
 use transport::queue::MemoryStorages;
 use transport::{JobQueue, ProgressBus, RedisQueue};
 
 use crate::context::WorkerCtx;
+use crate::pacing::Pacer;
 use crate::settings::WorkerSettings;
 use crate::settler::Settler;
 use crate::{jobs, recovery};
@@ -67,7 +68,16 @@ pub async fn run(
     deps: WorkerDeps,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let sdk = SdkClient::new(&settings.adapter_url, settings.adapter_timeout)?;
+    let sdk = SdkClient::new(&settings.adapter_url, settings.adapter_timeout)?
+        .with_accept_mode(settings.accept_mode);
+    if !settings.resend_after_expiry() {
+        tracing::error!(
+            transfer_expiry_secs = settings.transfer_expiry.as_secs_f64(),
+            adapter_expiry_secs = settings.adapter_expiry.as_secs_f64(),
+            "TRANSFER_EXPIRY is not longer than the adapter's expiry (ADAPTER_EXPIRY): rows the \
+             switch never saw will end FAILED instead of being sent again"
+        );
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let (settler, settler_task) = Settler::start(
         deps.pool.clone(),
@@ -82,11 +92,15 @@ pub async fn run(
         queue: deps.queue,
         bus: deps.bus,
         settler: settler.clone(),
-        in_flight: Arc::new(Semaphore::new(settings.concurrency)),
+        pacer: Pacer::new(settings.pacing, settings.concurrency),
         settings: settings.clone(),
         stopping: stop_rx.clone(),
     };
     let sweep = tokio::spawn(recovery::run_loop(ctx.clone()));
+    let health = match &settings.health_addr {
+        Some(addr) => Some(crate::health::serve(addr, ctx.pacer.clone(), stop_rx.clone()).await?),
+        None => None,
+    };
     let name = format!("gw-{}", uuid::Uuid::new_v4().simple());
     let chunk_slots = settings.chunk_jobs_per_worker;
 
@@ -161,7 +175,11 @@ pub async fn run(
             (a, b)
         }
     };
-    tracing::info!(worker = %name, concurrency = settings.concurrency, "worker started");
+    tracing::info!(
+        worker = %name, concurrency = settings.concurrency, pacing = ?settings.pacing,
+        adapter_limit = ctx.pacer.limit(), health = ?health.as_ref().map(|h| h.addr),
+        "worker started"
+    );
 
     let mut stopped = stop_rx.clone();
     let _ = stopped.wait_for(|s| *s).await;
@@ -173,6 +191,9 @@ pub async fn run(
         tracing::warn!("shutdown grace period over; unfinished rows will be recovered by lookup");
     }
     sweep.abort();
+    if let Some(h) = health {
+        h.task.abort();
+    }
     drop(ctx);
     settler.flush().await;
     drop(settler);

@@ -2,6 +2,9 @@
 
 use common::env::{Env, EnvError};
 use common::telemetry::LogFormat;
+use sdk::AcceptMode;
+
+use crate::pacing::PacingMode;
 use std::time::Duration;
 
 /// Every variable the worker reads (checked against `.env.example` by a test).
@@ -26,6 +29,12 @@ pub const ENV_VARS: &[&str] = &[
     "SETTLE_BATCH",
     "SETTLE_FLUSH",
     "PAYER_DISPLAY_NAME",
+    "ADAPTER_PACING",
+    "ADAPTER_ACCEPT_MODE",
+    "ADAPTER_EXPIRY",
+    "PRE_PREPARE_RETRIES",
+    "PRE_PREPARE_BACKOFF",
+    "WORKER_HEALTH_ADDR",
     "LOG_FORMAT",
     "RUST_LOG",
 ];
@@ -73,6 +82,20 @@ pub struct WorkerSettings {
     pub settle_flush: Duration,
     /// `from.displayName` sent to the adapter.
     pub payer_display_name: String,
+    /// Adaptive or fixed in-flight limit toward the adapter (`WORKER_CONCURRENCY` is its bound).
+    pub pacing: PacingMode,
+    /// How the adapter is configured to accept parties and quotes (manual makes every failure
+    /// before our quote acceptance certain).
+    pub accept_mode: AcceptMode,
+    /// The adapter's own transfer expiry (its `EXPIRY_SECONDS`): a prepare is refused by the switch
+    /// after it. Re-sending a row the switch never saw is only safe when `TRANSFER_EXPIRY` exceeds it.
+    pub adapter_expiry: Duration,
+    /// Re-sends at most of a row whose failure certainly came before the prepare.
+    pub pre_prepare_retries: u32,
+    /// Wait before the first re-send; doubles each time, up to a minute.
+    pub pre_prepare_backoff: Duration,
+    /// Where the worker answers `GET /health` (unset: nowhere).
+    pub health_addr: Option<String>,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -101,7 +124,22 @@ impl WorkerSettings {
             settle_batch: env.parse("SETTLE_BATCH", 500usize)?.max(1),
             settle_flush: env.duration("SETTLE_FLUSH", Duration::from_millis(5))?,
             payer_display_name: env.string("PAYER_DISPLAY_NAME", "Pension fund"),
+            pacing: env.parse("ADAPTER_PACING", PacingMode::Adaptive)?,
+            accept_mode: env.parse("ADAPTER_ACCEPT_MODE", AcceptMode::Auto)?,
+            adapter_expiry: env.duration("ADAPTER_EXPIRY", Duration::from_secs(60))?,
+            pre_prepare_retries: env.parse("PRE_PREPARE_RETRIES", 5u32)?,
+            pre_prepare_backoff: env.duration("PRE_PREPARE_BACKOFF", Duration::from_secs(2))?,
+            health_addr: env.raw("WORKER_HEALTH_ADDR"),
             log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,
         })
+    }
+}
+
+impl WorkerSettings {
+    /// Whether a row the switch still does not know after `TRANSFER_EXPIRY` may be sent again:
+    /// only when that expiry is longer than the adapter's own, so the original prepare, had it
+    /// ever been sent, can no longer be accepted by the switch.
+    pub fn resend_after_expiry(&self) -> bool {
+        self.transfer_expiry > self.adapter_expiry
     }
 }

@@ -45,6 +45,18 @@ pub enum Resolution {
         /// Why.
         reason: String,
     },
+    /// The adapter's answer (or the switch, after the transfer's expiry) proves the transfer never
+    /// reached its transfer stage, for a passing reason: `PROCESSING | UNKNOWN → PENDING`, to be
+    /// sent again with the same `transferId` not before `retry_at` (`resend_count + 1`). The money
+    /// stays reserved.
+    Retry {
+        /// The stage's code (`PARTY_LOOKUP_TIMEOUT`, `QUOTE_TIMEOUT`, an FSPIOP code…).
+        code: String,
+        /// What happened.
+        message: String,
+        /// Not sent again before this.
+        retry_at: NaiveDateTime,
+    },
     /// A lookup could not decide yet; try again later (row stays UNKNOWN).
     Reschedule {
         /// When to look it up again.
@@ -196,6 +208,29 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                     t::status.eq(TransferStatus::Pending.as_str()),
                     t::error_message.eq(Some(reason.as_str())),
                     t::claimed_at.eq(None::<NaiveDateTime>),
+                    t::updated_at.eq(at),
+                ))
+                .execute(c)?;
+            }
+            Resolution::Retry {
+                code,
+                message,
+                retry_at,
+            } => {
+                diesel::update(
+                    t::individual_transfers.find(item.transfer_pk).filter(t::status.eq_any([
+                        TransferStatus::Processing.as_str(),
+                        TransferStatus::Unknown.as_str(),
+                    ])),
+                )
+                .set((
+                    t::status.eq(TransferStatus::Pending.as_str()),
+                    t::error_code.eq(Some(code.as_str())),
+                    t::error_message.eq(Some(message.as_str())),
+                    t::retry_at.eq(Some(*retry_at)),
+                    t::resend_count.eq(t::resend_count + 1),
+                    t::claimed_at.eq(None::<NaiveDateTime>),
+                    t::next_lookup_at.eq(None::<NaiveDateTime>),
                     t::updated_at.eq(at),
                 ))
                 .execute(c)?;

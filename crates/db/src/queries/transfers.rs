@@ -8,6 +8,11 @@ use crate::error::DbResult;
 use crate::models::{Transfer, now};
 use crate::schema::individual_transfers::dsl as t;
 
+diesel::define_sql_function! {
+    /// SQL `COALESCE` of a nullable timestamp and a fallback (both backends have it).
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, y: diesel::sql_types::Timestamp) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamp>;
+}
+
 /// A page of a bulk's transfers in file order, strictly after the cursor `after` (a primary key).
 pub fn page(
     conn: &mut DbConn,
@@ -53,15 +58,17 @@ pub fn get(conn: &mut DbConn, id: i64) -> DbResult<Transfer> {
         .first(conn)?)
 }
 
-/// Claims up to `limit` PENDING rows of a bulk (`PENDING → PROCESSING`, `attempt_count + 1`) and
+/// Claims up to `limit` PENDING rows of a bulk that are due (`retry_at` unset or past) —
+/// `PENDING → PROCESSING`, `attempt_count + 1`, `first_attempt_at` set on the first claim — and
 /// returns them. Concurrent claimers never get the same row: PostgreSQL skips rows another claimer
-/// holds, SQLite has a single writer. A bulk with nothing left to claim returns an empty list.
+/// holds, SQLite has a single writer. A bulk with nothing due returns an empty list.
 pub fn claim(conn: &mut DbConn, bulk_pk: i64, limit: i64) -> DbResult<Vec<Transfer>> {
     let pending = TransferStatus::Pending.as_str();
     let at = now();
     let candidates = t::individual_transfers
         .filter(t::bulk_pk.eq(bulk_pk))
         .filter(t::status.eq(pending))
+        .filter(t::retry_at.is_null().or(t::retry_at.le(at)))
         .order(t::id.asc())
         .limit(limit)
         .select(t::id);
@@ -81,6 +88,8 @@ pub fn claim(conn: &mut DbConn, bulk_pk: i64, limit: i64) -> DbResult<Vec<Transf
                 t::claimed_at.eq(at),
                 t::updated_at.eq(at),
                 t::attempt_count.eq(t::attempt_count + 1),
+                t::first_attempt_at.eq(coalesce(t::first_attempt_at, at)),
+                t::retry_at.eq(None::<chrono::NaiveDateTime>),
             ))
             .returning(Transfer::as_returning())
             .get_results($c)
@@ -121,4 +130,15 @@ pub fn has_pending(conn: &mut DbConn, bulk_pk: i64) -> DbResult<bool> {
         .first(conn)
         .optional()?;
     Ok(one.is_some())
+}
+
+/// The earliest `retry_at` of a bulk's PENDING rows that are waiting out a backoff (`None` when
+/// none is): a chunk job that finds nothing due waits until then instead of ending.
+pub fn next_retry_at(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Option<chrono::NaiveDateTime>> {
+    Ok(t::individual_transfers
+        .filter(t::bulk_pk.eq(bulk_pk))
+        .filter(t::status.eq(TransferStatus::Pending.as_str()))
+        .filter(t::retry_at.is_not_null())
+        .select(diesel::dsl::min(t::retry_at))
+        .first::<Option<chrono::NaiveDateTime>>(conn)?)
 }

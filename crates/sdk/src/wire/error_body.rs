@@ -2,6 +2,7 @@
 
 use super::{Fulfil, LastError, de};
 use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny};
 
 /// The body of a 4xx/5xx answer. `statusCode` is a NUMBER (`400`) for schema refusals and a STRING
 /// (`"3204"`, `"504"`, `"500"`) otherwise; both are read into a string.
@@ -32,6 +33,24 @@ pub struct ErrorTransferState {
     /// The cause.
     #[serde(default)]
     pub last_error: Option<LastError>,
+    /// Present once the party lookup was sent (only its presence is read).
+    #[serde(default)]
+    pub get_parties_request: Option<Present>,
+    /// Present once the party lookup was answered.
+    #[serde(default)]
+    pub get_parties_response: Option<Present>,
+    /// Present once the quote was requested.
+    #[serde(default)]
+    pub quote_request: Option<Present>,
+    /// Present once the quote was answered.
+    #[serde(default)]
+    pub quote_response: Option<Present>,
+    /// Present once the transfer prepare was sent to the switch.
+    #[serde(default)]
+    pub prepare: Option<Present>,
+    /// Present once the switch answered the prepare.
+    #[serde(default)]
+    pub fulfil: Option<Present>,
 }
 
 impl ErrorBody {
@@ -78,4 +97,14 @@ pub struct GetTransferResponse {
     /// The switch's answer.
     #[serde(default)]
     pub fulfil: Option<Fulfil>,
+}
+
+/// A key whose value is skipped: only its presence matters (`transferState` stage keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Present;
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Present, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| Present)
+    }
 }

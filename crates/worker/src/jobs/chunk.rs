@@ -1,17 +1,22 @@
 //! The chunk job: claim and send up to `max_rows` rows of one bulk, then hand the rest on.
 
 use anyhow::Context;
+use db::models::now;
 use db::queries::{accounts, bulks, transfers};
 use domain::{ChunkJob, Currency};
 use sdk::Party;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::context::WorkerCtx;
 use crate::execute::{BulkInfo, execute};
+use crate::pacing::Permits;
 
 /// Rows claimed per database round trip at most.
 const CLAIM_BATCH: usize = 50;
+/// Longest a chunk job waits for rows in a re-send backoff before handing over to a new job.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// Claims rows just before sending them (`PENDING → PROCESSING`, in small batches sized to the free
 /// in-flight permits), so a crash leaves few rows PROCESSING; those are resolved by lookup, never
@@ -44,36 +49,42 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
     // restarted after a Redis outage), the transfers already claimed keep going and get recorded
     // instead of being aborted half-way.
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+    let mut waited = Duration::ZERO;
     while sent < budget && !ctx.is_stopping() {
-        let want = (budget - sent)
-            .min(CLAIM_BATCH)
-            .min(ctx.settings.concurrency.div_ceil(4).max(1));
-        let Ok(permits) = ctx
-            .in_flight
-            .clone()
-            .acquire_many_owned(u32::try_from(want).unwrap_or(1))
-            .await
-        else {
+        let want = (budget - sent).min(CLAIM_BATCH);
+        let Some(permits) = ctx.pacer.acquire_batch(want).await else {
             break;
         };
         if ctx.is_stopping() {
             break;
         }
         // Claim and start in one detached task, so rows are never claimed without being sent.
-        let started = tokio::spawn(claim_and_start(
-            ctx.clone(),
-            info.clone(),
-            bulk.id,
-            want,
-            permits,
-        ));
+        let started = tokio::spawn(claim_and_start(ctx.clone(), info.clone(), bulk.id, permits));
         let (claimed, handles) = started.await.context("claim task")??;
-        if claimed == 0 {
-            break;
-        }
-        sent += claimed;
         tasks.retain(|t| !t.is_finished());
         tasks.extend(handles);
+        if claimed == 0 {
+            // Nothing due. Rows waiting out a re-send backoff keep this job alive until they are
+            // due (bounded, so the job hands over to a fresh one now and then).
+            let pk = bulk.id;
+            match ctx.db(move |c| transfers::next_retry_at(c, pk)).await? {
+                Some(at) if waited < MAX_RETRY_WAIT => {
+                    let wait = (at - now())
+                        .to_std()
+                        .unwrap_or_default()
+                        .min(MAX_RETRY_WAIT);
+                    waited += wait.max(Duration::from_millis(50));
+                    let mut stop = ctx.stopping.clone();
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait.max(Duration::from_millis(50))) => {}
+                        _ = stop.changed() => {}
+                    }
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        sent += claimed;
     }
     for t in tasks {
         if let Err(e) = t.await {
@@ -93,21 +104,20 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Claims up to `want` rows and starts one transfer task per row, each with one of the permits.
+/// Claims as many rows as there are permits and starts one transfer task per row, each with one
+/// of the permits (those left over go back).
 async fn claim_and_start(
     ctx: WorkerCtx,
     info: Arc<BulkInfo>,
     bulk_pk: i64,
-    want: usize,
-    mut permits: tokio::sync::OwnedSemaphorePermit,
+    mut permits: Permits,
 ) -> anyhow::Result<(usize, Vec<JoinHandle<()>>)> {
-    let rows = ctx
-        .db(move |c| transfers::claim(c, bulk_pk, want as i64))
-        .await?;
+    let want = permits.len() as i64;
+    let rows = ctx.db(move |c| transfers::claim(c, bulk_pk, want)).await?;
     let mut handles = Vec::with_capacity(rows.len());
     let claimed = rows.len();
     for row in rows {
-        let Some(one) = permits.split(1) else { break };
+        let Some(one) = permits.take_one() else { break };
         handles.push(tokio::spawn(execute(ctx.clone(), info.clone(), row, one)));
     }
     Ok((claimed, handles))

@@ -124,6 +124,10 @@ impl Harness {
         m.insert("ADAPTER_TIMEOUT".into(), "5s".into());
         m.insert("NOT_SENT_RETRY_FOR".into(), "5s".into());
         m.insert("STALLED_AFTER".into(), "3s".into());
+        // Shorter than TRANSFER_EXPIRY, as it must be for rows the switch never saw to be re-sent.
+        m.insert("ADAPTER_EXPIRY".into(), "1s".into());
+        m.insert("PRE_PREPARE_BACKOFF".into(), "100ms".into());
+        m.insert("PRE_PREPARE_RETRIES".into(), "2".into());
         for (k, v) in extra {
             m.insert((*k).into(), (*v).into());
         }
@@ -249,6 +253,29 @@ impl Harness {
         assert_eq!(acc.balance, t.expected_balance(), "balance vs journal");
         assert_eq!(acc.reserved, t.expected_reserved(), "reserved vs journal");
         acc
+    }
+
+    /// No transferId reached the switch's ledger twice, and a row POSTed more than once was only
+    /// re-sent after answers proving the earlier attempts never reached the transfer stage
+    /// (`resend_count`); returns the POSTs per transferId.
+    pub fn assert_sent_safely(&self, bulk_pk: i64) -> std::collections::BTreeMap<String, u32> {
+        let c = self.sim.counters();
+        assert!(
+            c.duplicate_prepares.is_empty(),
+            "prepared twice at the switch: {:?}",
+            c.duplicate_prepares
+        );
+        let posts = c.posts.clone().unwrap_or_default();
+        for r in self.rows(bulk_pk) {
+            let n = posts.get(&r.mojaloop_transfer_id).copied().unwrap_or(0);
+            assert!(
+                i64::from(n) <= 1 + i64::from(r.resend_count),
+                "{} POSTed {n} times with {} re-sends recorded",
+                r.transfer_id,
+                r.resend_count
+            );
+        }
+        posts
     }
 
     pub fn rows(&self, bulk_pk: i64) -> Vec<db::models::Transfer> {

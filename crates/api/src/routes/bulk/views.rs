@@ -169,6 +169,13 @@ pub struct TransferView {
     pub error_message: Option<String>,
     /// When the transfer became final.
     pub completed_at: Option<DateTime<Utc>>,
+    /// Times the row was handed to the adapter (more than one only when the adapter's answers
+    /// proved the earlier attempts never reached the transfer stage; always the same transferId).
+    #[schema(example = 1)]
+    pub attempts: i32,
+    /// When a row waiting to be sent again (after a failure before the prepare) is due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 impl TransferView {
@@ -187,6 +194,11 @@ impl TransferView {
             error_code: t.error_code.clone(),
             error_message: t.error_message.clone(),
             completed_at: t.completed_at.map(utc),
+            attempts: t.attempt_count,
+            retry_at: t
+                .retry_at
+                .filter(|_| t.status == domain::TransferStatus::Pending.as_str())
+                .map(utc),
         }
     }
 }

@@ -1,0 +1,467 @@
+//! The adaptive in-flight limit toward the adapter, as a pure state machine (no clock, no I/O):
+//! every sample comes with the instants it needs, so tests drive it with synthetic time.
+//!
+//! It is a delay- and loss-based AIMD in the spirit of TCP Vegas and Netflix's concurrency-limits:
+//!
+//! - **Loss** (a 504, a timeout, a connection error — the rail saying "too much"): the limit is
+//!   halved at once, but only for a request sent after the previous halving, so one burst of
+//!   timeouts from requests that were all in flight together counts once (as TCP reacts once per
+//!   round trip).
+//! - **Delay**: samples are averaged over windows of at least [`WINDOW_MIN_SAMPLES`] (and at least
+//!   one sample per permit, i.e. about one round trip). The baseline is the lowest window average
+//!   seen — averages, not single samples, so a jittery but idle rail is not mistaken for a queue. A
+//!   window whose average exceeds the baseline by [`TOLERANCE`]× and by at least
+//!   [`MIN_QUEUE_DELAY`] means requests are queueing at the rail: the limit drops by
+//!   [`DELAY_BACKOFF`].
+//! - **Probing the baseline**: latency alone cannot tell a rail that became slower for good from a
+//!   queue that never drains, and a worker that starts while others already fill the rail measures
+//!   their queue as its baseline (TCP Vegas' late-comer problem). So when no window has come within
+//!   [`NEAR`]× of the baseline for [`BASELINE_WINDOWS`] windows, the limit is halved and held for
+//!   [`PROBE_WINDOWS`] windows, whose averages become the new baseline (BBR's ProbeRTT does the same).
+//!   It costs a fraction of a round trip's throughput every few dozen round trips.
+//! - **Otherwise it grows**: by one per good answer while in slow start (doubling per round trip
+//!   from [`INITIAL_LIMIT`], until the first sign of a queue), then by [`GROWTH_PER_ROUND_TRIP`] per
+//!   round trip.
+//!
+//! Several workers in front of one rail each run their own limiter and see the same delays and
+//! timeouts; multiplicative decrease with additive increase makes them converge to equal shares
+//! without talking to each other.
+
+use std::time::{Duration, Instant};
+
+/// The limit a worker starts from (or `max` when lower): small enough that the first requests do
+/// not queue at a slow rail, so the first windows measure the rail's latency without a queue.
+pub const INITIAL_LIMIT: usize = 8;
+/// Samples per window at least.
+pub const WINDOW_MIN_SAMPLES: u32 = 16;
+/// Windows without one near the baseline before it is measured again.
+pub const BASELINE_WINDOWS: u32 = 64;
+/// Windows a probe holds the halved limit; their averages are the new baseline.
+pub const PROBE_WINDOWS: u32 = 2;
+/// A window this much slower than the baseline shows a queue.
+pub const TOLERANCE: f64 = 1.5;
+/// A window within this factor of the baseline confirms it.
+pub const NEAR: f64 = 1.25;
+/// ...and by at least this much: below it, latency noise of a fast rail or of the gateway itself.
+pub const MIN_QUEUE_DELAY: Duration = Duration::from_millis(5);
+/// Calls added to the limit per round trip without a queue, after slow start.
+pub const GROWTH_PER_ROUND_TRIP: f64 = 2.0;
+/// Factor applied on a queue.
+pub const DELAY_BACKOFF: f64 = 0.9;
+/// Factor applied on a loss.
+pub const LOSS_BACKOFF: f64 = 0.5;
+/// A window closes after this long even with few samples (a very slow rail).
+pub const WINDOW_MAX: Duration = Duration::from_secs(2);
+
+/// What one adapter call said about the rail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Answered (success or a definitive refusal), in this long.
+    Answered(Duration),
+    /// A 504, a timeout, a connection error or a server error: the rail is overloaded or failing.
+    Overload,
+    /// Says nothing about the rail (the call was abandoned).
+    Ignore,
+}
+
+/// Why the limit moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Answers kept coming without a queue.
+    Growth,
+    /// Latency rose above the baseline: a queue at the rail.
+    Queueing,
+    /// Timeouts or errors.
+    Overload,
+    /// The baseline is measured again with a lower limit.
+    Probe,
+}
+
+impl Reason {
+    /// For logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Growth => "answers flat and successful",
+            Reason::Queueing => "latency rising above the baseline",
+            Reason::Overload => "timeouts or errors from the adapter",
+            Reason::Probe => "measuring the rail's latency again with fewer calls in flight",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    started: Instant,
+    sum: Duration,
+    n: u32,
+    /// Samples that close it: one per permit at its start (about one round trip), at least
+    /// [`WINDOW_MIN_SAMPLES`]. Fixed at the start, so a limit growing in slow start cannot keep a
+    /// window open forever.
+    needed: u32,
+}
+
+/// The limiter's state.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    limit: f64,
+    max: f64,
+    slow_start: bool,
+    window: Window,
+    baseline: Option<Duration>,
+    /// Windows since one came within the tolerance of the baseline.
+    stale: u32,
+    /// Windows left in a baseline probe (0: not probing).
+    probe_left: u32,
+    last_loss_cut: Option<Instant>,
+}
+
+impl Limit {
+    /// A limiter between 1 and `max`, starting at [`INITIAL_LIMIT`] (or `max` when lower).
+    pub fn new(max: usize, now: Instant) -> Limit {
+        let max = max.max(1) as f64;
+        Limit {
+            limit: (INITIAL_LIMIT as f64).min(max),
+            max,
+            slow_start: true,
+            window: Window {
+                started: now,
+                sum: Duration::ZERO,
+                n: 0,
+                needed: WINDOW_MIN_SAMPLES,
+            },
+            baseline: None,
+            stale: 0,
+            probe_left: 0,
+            last_loss_cut: None,
+        }
+    }
+
+    /// The current limit, at least 1.
+    pub fn current(&self) -> usize {
+        (self.limit.floor() as usize).max(1)
+    }
+
+    /// The upper bound.
+    pub fn max(&self) -> usize {
+        self.max as usize
+    }
+
+    /// The latency baseline, once one window has closed.
+    pub fn baseline(&self) -> Option<Duration> {
+        self.baseline
+    }
+
+    /// Feeds one call's signal: `sent_at` is when the call left, `now` when it ended. Returns the
+    /// reason when the limit changed.
+    pub fn on_signal(&mut self, sent_at: Instant, now: Instant, signal: Signal) -> Option<Reason> {
+        let before = self.current();
+        let reason = match signal {
+            Signal::Ignore => None,
+            Signal::Overload => self.on_loss(sent_at, now),
+            Signal::Answered(rtt) => self.on_answer(rtt, now),
+        };
+        reason.filter(|_| self.current() != before)
+    }
+
+    fn on_loss(&mut self, sent_at: Instant, now: Instant) -> Option<Reason> {
+        if self.last_loss_cut.is_some_and(|cut| sent_at < cut) {
+            return None; // in flight when we already cut: the same congestion episode
+        }
+        self.limit = (self.limit * LOSS_BACKOFF).max(1.0);
+        self.slow_start = false;
+        self.last_loss_cut = Some(now);
+        self.restart_window(now);
+        Some(Reason::Overload)
+    }
+
+    fn on_answer(&mut self, rtt: Duration, now: Instant) -> Option<Reason> {
+        self.window.sum += rtt;
+        self.window.n += 1;
+        let mut changed = None;
+        let quiet = self.baseline().is_none_or(|base| !queueing(base, rtt));
+        if self.slow_start && quiet && self.limit < self.max && self.probe_left == 0 {
+            self.limit = (self.limit + 1.0).min(self.max);
+            changed = Some(Reason::Growth);
+        }
+        let elapsed = now.saturating_duration_since(self.window.started);
+        if self.window.n < self.window.needed && elapsed < WINDOW_MAX {
+            return changed;
+        }
+        let n = self.window.n;
+        let avg = self.window.sum / n;
+        self.restart_window(now);
+        if self.probe_left > 0 {
+            // The limit is held low; what these windows see is the rail without our queue.
+            self.baseline = Some(self.baseline.map_or(avg, |b| b.min(avg)));
+            self.probe_left -= 1;
+            return changed;
+        }
+        let base = *self.baseline.get_or_insert(avg);
+        if avg < base {
+            self.baseline = Some(avg);
+        }
+        if near(base, avg) {
+            self.stale = 0;
+        } else {
+            self.stale += 1;
+        }
+        if self.stale >= BASELINE_WINDOWS {
+            self.stale = 0;
+            self.probe_left = PROBE_WINDOWS;
+            self.baseline = None;
+            self.limit = (self.limit * LOSS_BACKOFF).max(1.0);
+            self.slow_start = false;
+            return Some(Reason::Probe);
+        }
+        if queueing(base, avg) {
+            self.limit = (self.limit * DELAY_BACKOFF).max(1.0);
+            self.slow_start = false;
+            return Some(Reason::Queueing);
+        }
+        if !self.slow_start && self.limit < self.max {
+            // GROWTH_PER_ROUND_TRIP per round trip whatever the limit: a window of n answers at
+            // limit L spans n / L round trips. A worker with few calls in flight then grows as
+            // fast, in time, as one with many — which is what makes replicas converge to equal
+            // shares (TCP's congestion avoidance grows by one segment per round trip the same way).
+            let rounds = f64::from(n) / self.limit.max(1.0);
+            self.limit = (self.limit + GROWTH_PER_ROUND_TRIP * rounds).min(self.max);
+            changed = Some(Reason::Growth);
+        }
+        changed
+    }
+
+    fn restart_window(&mut self, now: Instant) {
+        self.window = Window {
+            started: now,
+            sum: Duration::ZERO,
+            n: 0,
+            needed: WINDOW_MIN_SAMPLES.max(u32::try_from(self.current()).unwrap_or(u32::MAX)),
+        };
+    }
+}
+
+/// Close enough to the baseline to confirm it (within [`NEAR`], or by less than [`MIN_QUEUE_DELAY`]).
+fn near(base: Duration, avg: Duration) -> bool {
+    avg.as_secs_f64() <= base.as_secs_f64() * NEAR || avg.saturating_sub(base) < MIN_QUEUE_DELAY
+}
+
+fn queueing(base: Duration, avg: Duration) -> bool {
+    avg.as_secs_f64() > base.as_secs_f64() * TOLERANCE
+        && avg.saturating_sub(base) >= MIN_QUEUE_DELAY
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rail that completes `capacity` calls per second after `base` latency, FIFO, with `in_flight`
+    /// calls outstanding: the latency each call sees (Little's law once saturated).
+    fn rail_latency(in_flight: usize, capacity: f64, base: Duration) -> Duration {
+        let unqueued = capacity * base.as_secs_f64();
+        let queued = (in_flight as f64 - unqueued).max(0.0);
+        base + Duration::from_secs_f64(queued / capacity)
+    }
+
+    /// Runs `steps` answers through the limiter against the rail model; returns the limits seen.
+    fn drive(
+        limit: &mut Limit,
+        t: &mut Instant,
+        steps: usize,
+        capacity: f64,
+        base: Duration,
+    ) -> Vec<(usize, f64)> {
+        let mut seen = Vec::new();
+        for _ in 0..steps {
+            let rtt = rail_latency(limit.current(), capacity, base);
+            // One answer every 1/throughput seconds.
+            let throughput = (limit.current() as f64 / rtt.as_secs_f64()).min(capacity);
+            *t += Duration::from_secs_f64(1.0 / throughput);
+            limit.on_signal(*t - rtt, *t, Signal::Answered(rtt));
+            seen.push((limit.current(), throughput));
+        }
+        seen
+    }
+
+    #[test]
+    fn starts_small_and_grows_while_answers_are_flat() {
+        let mut t = Instant::now();
+        let mut l = Limit::new(500, t);
+        assert_eq!(l.current(), INITIAL_LIMIT);
+        // A rail far faster than 500 in flight can fill: the limit reaches the bound.
+        drive(&mut l, &mut t, 5_000, 1e9, Duration::from_millis(20));
+        assert_eq!(l.current(), 500);
+    }
+
+    #[test]
+    fn settles_near_the_rails_capacity_without_collapsing() {
+        let mut t = Instant::now();
+        let mut l = Limit::new(500, t);
+        let capacity = 300.0;
+        let base = Duration::from_millis(50);
+        let seen = drive(&mut l, &mut t, 60_000, capacity, base);
+        let tail = &seen[seen.len() - 30_000..];
+        let max = tail.iter().map(|s| s.0).max().unwrap_or(0);
+        // Answers arrive at the throughput rate, so the mean over answers weighs busy periods more;
+        // weigh each answer by its duration instead: time-averaged throughput.
+        let time: f64 = tail.iter().map(|s| 1.0 / s.1).sum();
+        let mean = tail.len() as f64 / time;
+        // 300/s × 50 ms = 15 in flight fill the rail; a short queue on top is fine, 500 is not.
+        assert!(
+            mean >= 0.9 * capacity,
+            "the rail must stay busy: {mean:.0}/s"
+        );
+        assert!(max <= 60, "the queue must stay short: max {max}");
+    }
+
+    #[test]
+    fn a_rail_that_slows_down_for_good_is_learnt() {
+        let mut t = Instant::now();
+        let mut l = Limit::new(500, t);
+        drive(&mut l, &mut t, 20_000, 300.0, Duration::from_millis(20));
+        // The rail's own latency triples (a slower payee FSP): the baseline follows after a probe,
+        // and the rail is kept busy at its new bandwidth-delay product (300/s × 60 ms = 18).
+        let seen = drive(&mut l, &mut t, 60_000, 300.0, Duration::from_millis(60));
+        let tail = &seen[seen.len() - 20_000..];
+        let time: f64 = tail.iter().map(|s| 1.0 / s.1).sum();
+        let mean = tail.len() as f64 / time;
+        assert!(mean >= 270.0, "{mean:.0}/s");
+        let base = l.baseline().unwrap_or_default();
+        assert!(base >= Duration::from_millis(55), "{base:?}");
+    }
+
+    #[test]
+    fn falls_fast_on_timeouts_and_rises_back() {
+        let mut t = Instant::now();
+        let mut l = Limit::new(200, t);
+        drive(&mut l, &mut t, 5_000, 1e9, Duration::from_millis(10));
+        assert_eq!(l.current(), 200);
+        // A burst of 504s: every request was in flight together, so the limit halves once per
+        // episode, not once per timeout.
+        let sent = t;
+        t += Duration::from_millis(100);
+        for _ in 0..50 {
+            l.on_signal(sent, t, Signal::Overload);
+        }
+        assert_eq!(l.current(), 100);
+        // A second episode (requests sent after the cut) halves again.
+        let sent = t + Duration::from_millis(1);
+        t += Duration::from_millis(200);
+        assert_eq!(
+            l.on_signal(sent, t, Signal::Overload),
+            Some(Reason::Overload)
+        );
+        assert_eq!(l.current(), 50);
+        // The rail recovers: the limit climbs back to the bound.
+        drive(&mut l, &mut t, 20_000, 1e9, Duration::from_millis(10));
+        assert_eq!(l.current(), 200);
+    }
+
+    #[test]
+    fn jitter_alone_is_not_a_queue() {
+        // 80 ± 40 ms, independent of load (the suite's simulator): the limit must still grow.
+        let mut t = Instant::now();
+        let mut l = Limit::new(300, t);
+        let mut seed = 12345u64;
+        for _ in 0..60_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let jitter = (seed >> 33) % 81; // 0..=80
+            let rtt = Duration::from_millis(40 + jitter);
+            t += Duration::from_secs_f64(0.08 / l.current() as f64);
+            l.on_signal(t - rtt, t, Signal::Answered(rtt));
+        }
+        assert!(l.current() >= 250, "limit {}", l.current());
+    }
+
+    #[test]
+    fn the_gateways_own_noise_on_a_fast_rail_is_not_a_queue() {
+        // Sub-millisecond answers that double now and then (scheduling): below MIN_QUEUE_DELAY.
+        let mut t = Instant::now();
+        let mut l = Limit::new(100, t);
+        for i in 0..20_000u64 {
+            let rtt = Duration::from_micros(if i % 7 == 0 { 3_000 } else { 800 });
+            t += Duration::from_micros(50);
+            l.on_signal(t - rtt, t, Signal::Answered(rtt));
+        }
+        assert_eq!(l.current(), 100);
+    }
+
+    /// Two limiters in front of one rail, `b` starting after `late` answers; answers go to each in
+    /// proportion to its calls in flight. Returns a's time-averaged share of the calls in flight,
+    /// the rail's utilisation and the longest queue (seconds), after a warm-up.
+    fn two_on_one_rail(
+        late: usize,
+        steps: usize,
+        capacity: f64,
+        base: Duration,
+    ) -> (f64, f64, f64) {
+        let mut t = Instant::now();
+        let mut a = Limit::new(500, t);
+        let mut b = Limit::new(500, t);
+        let mut credit = 0.0;
+        let (mut share_time, mut busy_time, mut time, mut longest) = (0.0, 0.0, 0.0, 0.0f64);
+        for step in 0..steps {
+            let total = if step < late {
+                a.current()
+            } else {
+                a.current() + b.current()
+            };
+            let rtt = rail_latency(total, capacity, base);
+            let throughput = (total as f64 / rtt.as_secs_f64()).min(capacity);
+            let dt = 1.0 / throughput;
+            t += Duration::from_secs_f64(dt);
+            let l = if step < late {
+                &mut a
+            } else {
+                credit += a.current() as f64 / total as f64;
+                if credit >= 1.0 {
+                    credit -= 1.0;
+                    &mut a
+                } else {
+                    &mut b
+                }
+            };
+            l.on_signal(t - rtt, t, Signal::Answered(rtt));
+            if step > late + steps / 5 {
+                share_time += dt * a.current() as f64 / (a.current() + b.current()) as f64;
+                busy_time += dt * throughput / capacity;
+                time += dt;
+                longest = longest.max((rtt - base).as_secs_f64());
+            }
+        }
+        (share_time / time, busy_time / time, longest)
+    }
+
+    #[test]
+    fn two_limiters_on_one_rail_share_it_fairly() {
+        // Started together, or one long after the other (it then measures the other's queue as
+        // its baseline until a probe): equal shares on average, the rail busy, a short queue.
+        for (late, capacity, base_ms) in [
+            (0, 400.0, 40),
+            (3_000, 400.0, 40),
+            (5_000, 300.0, 50),
+            (20_000, 1000.0, 250),
+        ] {
+            let (share, busy, queue) =
+                two_on_one_rail(late, 200_000, capacity, Duration::from_millis(base_ms));
+            let case = format!("late {late}, {capacity}/s, {base_ms} ms");
+            assert!((0.4..=0.6).contains(&share), "{case}: a's share {share:.2}");
+            assert!(busy >= 0.95, "{case}: rail busy {busy:.3}");
+            assert!(queue < 0.5, "{case}: longest queue {queue:.3} s");
+        }
+    }
+
+    #[test]
+    fn never_below_one_or_above_max() {
+        let mut t = Instant::now();
+        let mut l = Limit::new(3, t);
+        for _ in 0..100 {
+            t += Duration::from_secs(1);
+            l.on_signal(t, t, Signal::Overload);
+        }
+        assert_eq!(l.current(), 1);
+        drive(&mut l, &mut t, 2_000, 1e9, Duration::from_millis(1));
+        assert_eq!(l.current(), 3);
+    }
+}
