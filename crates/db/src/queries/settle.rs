@@ -217,12 +217,12 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 message,
                 retry_at,
             } => {
-                diesel::update(
-                    t::individual_transfers.find(item.transfer_pk).filter(t::status.eq_any([
+                diesel::update(t::individual_transfers.find(item.transfer_pk).filter(
+                    t::status.eq_any([
                         TransferStatus::Processing.as_str(),
                         TransferStatus::Unknown.as_str(),
-                    ])),
-                )
+                    ]),
+                ))
                 .set((
                     t::status.eq(TransferStatus::Pending.as_str()),
                     t::error_code.eq(Some(code.as_str())),
