@@ -29,6 +29,9 @@ pub async fn run(bins: &Bins, opts: &Opts) -> anyhow::Result<Report> {
             ("ADAPTER_PACING", mode.to_string()),
             ("SIM_CAPACITY_TPS", "300".to_string()),
             ("SIM_QUEUE_TIMEOUT_MS", "2000".to_string()),
+            // Enough chunk jobs that both workers hold a share of the bulk at once (with the
+            // default 4, one worker may take every lane and the other sit idle).
+            ("LANES_PER_BULK", "8".to_string()),
         ]);
         let capacity: f64 = effective(&env, "SIM_CAPACITY_TPS", "300")
             .parse()

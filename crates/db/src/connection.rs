@@ -1,5 +1,6 @@
 //! One connection type over PostgreSQL and SQLite, its pool and the embedded migrations.
 
+use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{PgConnection, SqliteConnection};
@@ -106,9 +107,27 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<usize, DbError> {
         // busy_timeout), so a second process starting at the same moment sees the migrations
         // already applied instead of failing on "table … already exists". Each migration's own
         // transaction becomes a savepoint inside this one.
-        DbConn::Sqlite(c) => c.immediate_transaction(|c| {
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
-        }),
+        //
+        // Foreign keys are off while migrations run (SQLite only lets that change outside a
+        // transaction): a migration that changes a CHECK must rebuild its table, and dropping a
+        // table others refer to would otherwise fail. They are checked once the migrations are in.
+        DbConn::Sqlite(c) => {
+            c.batch_execute("PRAGMA foreign_keys = OFF")?;
+            let r = c.immediate_transaction(|c| {
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+            });
+            c.batch_execute("PRAGMA foreign_keys = ON")?;
+            let broken: i64 =
+                diesel::sql_query("SELECT COUNT(*) AS n FROM pragma_foreign_key_check")
+                    .get_result::<CountRow>(c)
+                    .map(|r| r.n)?;
+            if broken > 0 {
+                return Err(DbError::Migration(format!(
+                    "{broken} rows break a foreign key after the migrations"
+                )));
+            }
+            r
+        }
     };
     applied.map_err(|e| DbError::Migration(e.to_string()))
 }
@@ -125,4 +144,10 @@ pub fn backend_of(conn: &DbConn) -> Backend {
 pub fn ping(conn: &mut DbConn) -> Result<(), DbError> {
     conn.batch_execute("SELECT 1")?;
     Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }

@@ -86,6 +86,15 @@ pub async fn run(
             format!("starting the adapter simulator on {sim_bind} (set SIM_BIND_ADDR)")
         })?;
     vars.insert("SCHEME_ADAPTER_URL".into(), sim.base_url());
+    // The built-in adapter's own settings are known here: the worker is told them rather than
+    // trusting defaults (its expiry bounds when a row the switch never saw may be sent again).
+    vars.insert("ADAPTER_EXPIRY".into(), format!("{}s", sim_cfg.expiry_secs));
+    let mode = if sim_cfg.auto_accept {
+        "auto"
+    } else {
+        "manual"
+    };
+    vars.insert("ADAPTER_ACCEPT_MODE".into(), mode.into());
 
     let env = Env::from_fn(|k| vars.get(k).cloned());
     let api_settings = api::Settings::from_env(&env)?;

@@ -46,7 +46,7 @@ async fn two_hundred_watchers_all_receive_done() {
             let retry = sse.next_within(Duration::from_secs(20)).await;
             assert_eq!(retry.retry, Some(3000));
             let snapshot = sse.next_within(Duration::from_secs(20)).await;
-            assert_eq!((snapshot.state(), snapshot.id), ("PENDING", Some(0)));
+            assert_eq!((snapshot.state(), snapshot.id), ("PENDING", Some(2)));
             ready.wait().await;
             sse.rest(Duration::from_secs(40)).await
         }));

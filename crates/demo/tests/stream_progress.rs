@@ -30,7 +30,7 @@ async fn a_bulk_is_streamed_from_start_to_done() {
     let snapshot = sse.next_within(SHORT).await;
     assert!(snapshot.is("progress"), "{snapshot:?}");
     assert_eq!(snapshot.state(), "PENDING");
-    assert_eq!(snapshot.id, Some(0));
+    assert_eq!(snapshot.id, Some(2));
     assert_eq!(snapshot.num("completed"), 0);
     assert_eq!(snapshot.num("total"), 300);
     let data = snapshot.data.as_ref().unwrap();
@@ -87,9 +87,9 @@ async fn last_event_id_resumes_without_duplicates() {
     let mut sse = SseReader::new(stack.open(&token, &bulk, None).await);
     sse.next_within(SHORT).await;
     let snapshot = sse.next_within(SHORT).await;
-    assert_eq!((snapshot.id, snapshot.state()), (Some(0), "PENDING"));
+    assert_eq!((snapshot.id, snapshot.state()), (Some(2), "PENDING"));
     drop(sse);
-    let mut sse = SseReader::new(stack.open(&token, &bulk, Some(0)).await);
+    let mut sse = SseReader::new(stack.open(&token, &bulk, Some(2)).await);
     let first = sse.next_within(SHORT).await;
     assert_eq!(first.retry, Some(3000));
     let quiet = tokio::time::timeout(Duration::from_millis(500), sse.next()).await;
@@ -153,7 +153,7 @@ async fn a_final_bulk_gets_one_progress_and_done_at_once() {
     assert_eq!(frames[1].state(), "COMPLETED");
     assert_eq!(frames[1].data, frames[2].data);
     assert_eq!(frames[1].num("completed"), 20);
-    assert_eq!(frames[1].id, Some(20 * 4 + 3));
+    assert_eq!(frames[1].id, Some(20 * 8 + 7));
 
     // A client that already has the final event is only told that it is over.
     let mut sse = SseReader::new(stack.open(&token, &bulk, frames[1].id).await);

@@ -190,3 +190,80 @@ impl UnknownValue {
         "unknown_value"
     }
 }
+
+/// A pension period that is not of the form `YYYY-MM`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error(
+    "`{value}` is not a pension period: expected YYYY-MM, a year from 2000 to 2999 and a month from 01 to 12 (e.g. 2026-01)"
+)]
+pub struct PeriodError {
+    /// The text that was given, untrimmed, so the message shows stray spaces.
+    pub value: String,
+}
+
+impl PeriodError {
+    /// Stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        "invalid_period"
+    }
+}
+
+/// The file does not match the row count and/or total declared by its payment order.
+///
+/// One variant per combination of declared figures, so the message names exactly the figures the
+/// order declared; "neither declared" cannot be a mismatch and has no variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum DeclaredTotalsMismatch {
+    /// Only the row count was declared, and the file's differs.
+    #[error("the file has {}, the payment order declares {}", rows(*file), rows(*declared))]
+    Count {
+        /// Rows in the file.
+        file: i64,
+        /// Rows declared by the payment order.
+        declared: i64,
+    },
+    /// Only the total was declared, and the file's differs.
+    #[error("the file's rows total {file}, the payment order declares a total of {declared}")]
+    Total {
+        /// Sum of the file's amounts, in minor units.
+        file: i64,
+        /// Total declared by the payment order, in minor units.
+        declared: i64,
+    },
+    /// Both were declared and at least one differs; both pairs are named so the reader sees which.
+    #[error(
+        "the file has {} totalling {file_total}, the payment order declares {} totalling {declared_total}",
+        rows(*file_count),
+        rows(*declared_count)
+    )]
+    CountAndTotal {
+        /// Rows in the file.
+        file_count: i64,
+        /// Sum of the file's amounts, in minor units.
+        file_total: i64,
+        /// Rows declared by the payment order.
+        declared_count: i64,
+        /// Total declared by the payment order, in minor units.
+        declared_total: i64,
+    },
+}
+
+impl DeclaredTotalsMismatch {
+    /// Stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DeclaredTotalsMismatch::Count { .. }
+            | DeclaredTotalsMismatch::Total { .. }
+            | DeclaredTotalsMismatch::CountAndTotal { .. } => "declared_totals_mismatch",
+        }
+    }
+}
+
+/// "1 row", "5 rows".
+fn rows(n: i64) -> String {
+    if n == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{n} rows")
+    }
+}

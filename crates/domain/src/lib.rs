@@ -2,23 +2,32 @@
 #![warn(missing_docs)]
 
 pub mod csv;
+pub mod declared;
 pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod ledger;
 pub mod money;
 pub mod party;
+pub mod period;
+pub mod policy;
 pub mod progress;
 pub mod role;
 pub mod state;
 
 pub use crate::csv::{CsvFormat, ParseOptions, ParsedFile, ParsedRow, RowProblem, parse_csv};
-pub use error::{LedgerError, MoneyError, PartyError, TransitionError, UnknownValue};
+pub use declared::check_declared_totals;
+pub use error::{
+    DeclaredTotalsMismatch, LedgerError, MoneyError, PartyError, PeriodError, TransitionError,
+    UnknownValue,
+};
 pub use ids::{new_bulk_id, new_mojaloop_transfer_id, sha256_hex};
 pub use jobs::{BulkJob, ChunkJob};
 pub use ledger::{AccountBalance, LedgerKind};
 pub use money::{Amount, Currency};
 pub use party::{PartyIdType, PartyIdentifier};
+pub use period::Period;
+pub use policy::{ApprovalMode, OrgPolicy};
 pub use progress::ProgressEvent;
 pub use role::Role;
 pub use state::{BulkState, TransferStatus};

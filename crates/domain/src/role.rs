@@ -7,7 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UnknownValue;
 
-/// Role of a user within an organisation. Serialized as `"GESTIONNAIRE"` / `"SUPERVISEUR"`.
+/// Role of a user within an organisation. Serialized as `"GESTIONNAIRE"`, `"SUPERVISEUR"`,
+/// `"APPROBATEUR"`.
+///
+/// Four eyes rest on the split between GESTIONNAIRE (uploads, never approves) and APPROBATEUR
+/// (approves, never uploads): a run that needs approval is always signed by a second person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
@@ -15,17 +19,21 @@ pub enum Role {
     Gestionnaire,
     /// Supervisor: sees bulks and reports, creates nothing.
     Superviseur,
+    /// Approver: reads everything of its organisation, approves or rejects runs, cancels them, never
+    /// uploads.
+    Approbateur,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 2] = [Role::Gestionnaire, Role::Superviseur];
+    pub const ALL: [Role; 3] = [Role::Gestionnaire, Role::Superviseur, Role::Approbateur];
 
     /// The wire / database spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Gestionnaire => "GESTIONNAIRE",
             Role::Superviseur => "SUPERVISEUR",
+            Role::Approbateur => "APPROBATEUR",
         }
     }
 
@@ -41,7 +49,34 @@ impl Role {
     pub fn can_create_bulk(self) -> bool {
         match self {
             Role::Gestionnaire => true,
+            Role::Superviseur | Role::Approbateur => false,
+        }
+    }
+
+    /// Only an APPROBATEUR approves or rejects a run awaiting approval.
+    pub fn can_approve(self) -> bool {
+        match self {
+            Role::Approbateur => true,
+            Role::Gestionnaire | Role::Superviseur => false,
+        }
+    }
+
+    /// A GESTIONNAIRE or an APPROBATEUR may cancel a run.
+    ///
+    /// For a GESTIONNAIRE this is necessary, not sufficient: only the one who uploaded the run may
+    /// cancel it, and the caller, who knows the uploader, checks that.
+    pub fn can_cancel(self) -> bool {
+        match self {
+            Role::Gestionnaire | Role::Approbateur => true,
             Role::Superviseur => false,
+        }
+    }
+
+    /// Only a GESTIONNAIRE retries the failed rows of a run: a retry sends money, like an upload.
+    pub fn can_retry(self) -> bool {
+        match self {
+            Role::Gestionnaire => true,
+            Role::Superviseur | Role::Approbateur => false,
         }
     }
 }
@@ -67,8 +102,27 @@ mod tests {
 
     #[test]
     fn permissions() {
-        assert!(Role::Gestionnaire.can_create_bulk());
-        assert!(!Role::Superviseur.can_create_bulk());
+        use Role::*;
+        // (role, create, approve, cancel, retry)
+        let table = [
+            (Gestionnaire, true, false, true, true),
+            (Superviseur, false, false, false, false),
+            (Approbateur, false, true, true, false),
+        ];
+        assert_eq!(table.len(), Role::ALL.len());
+        for (role, create, approve, cancel, retry) in table {
+            assert_eq!(role.can_create_bulk(), create, "{role} create");
+            assert_eq!(role.can_approve(), approve, "{role} approve");
+            assert_eq!(role.can_cancel(), cancel, "{role} cancel");
+            assert_eq!(role.can_retry(), retry, "{role} retry");
+        }
+    }
+
+    #[test]
+    fn four_eyes_no_role_both_uploads_and_approves() {
+        for r in Role::ALL {
+            assert!(!(r.can_create_bulk() && r.can_approve()), "{r}");
+        }
     }
 
     #[test]
@@ -77,6 +131,11 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()).unwrap(), r);
             assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{r}\""));
         }
+        assert_eq!(Role::parse("APPROBATEUR").unwrap(), Role::Approbateur);
+        assert_eq!(
+            serde_json::from_str::<Role>("\"APPROBATEUR\"").unwrap(),
+            Role::Approbateur
+        );
         assert_eq!(Role::parse("ADMIN").unwrap_err().code(), "unknown_value");
     }
 }

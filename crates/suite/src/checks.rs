@@ -20,6 +20,8 @@ pub struct Settled {
     pub balance: i64,
     /// Reserved afterwards (= Σ UNKNOWN amounts).
     pub reserved: i64,
+    /// Re-sends after answers proving a row never reached the transfer stage, over every row.
+    pub resends: i64,
 }
 
 impl Settled {
@@ -76,7 +78,9 @@ pub async fn wait_settled(
 /// - every row is COMPLETED or FAILED (or UNKNOWN, only when `unknown_ok`), none PENDING/PROCESSING;
 /// - a row is COMPLETED exactly when the simulated switch committed its transfer (FAILED ones were
 ///   never committed): nothing lost, nothing paid without being recorded;
-/// - no transferId was POSTed twice (the simulator's counters);
+/// - no transferId reached the switch's ledger twice (the simulator's prepare counters), and a row
+///   POSTed more than once was re-sent only after answers proving the earlier attempts never
+///   reached the transfer stage (POSTs ≤ 1 + its `resend_count`);
 /// - every bulk's counters equal its rows, and a bulk is final unless it has UNKNOWN rows;
 /// - `balance` and `reserved` equal the journal (`db::queries::ledger::totals`), `reserved` equals
 ///   the UNKNOWN rows' amounts and `balance` the credits minus the COMPLETED amounts.
@@ -105,11 +109,12 @@ pub async fn assert_org_consistent(stack: &Stack, org_name: &str, unknown_ok: bo
         .await;
     let counters = stack.sim.counters();
     assert!(
-        counters.duplicate_transfer_ids.is_empty(),
-        "{}: transferIds POSTed more than once: {:?}",
+        counters.duplicate_prepares.is_empty(),
+        "{}: transferIds prepared more than once at the switch: {:?}",
         stack.name,
-        &counters.duplicate_transfer_ids[..counters.duplicate_transfer_ids.len().min(10)]
+        &counters.duplicate_prepares[..counters.duplicate_prepares.len().min(10)]
     );
+    let posts = counters.posts.clone().unwrap_or_default();
     let mut out = Settled::default();
     let (mut completed_sum, mut unknown_sum) = (0i64, 0i64);
     for (bulk, rows) in &all {
@@ -119,6 +124,15 @@ pub async fn assert_org_consistent(stack: &Stack, org_name: &str, unknown_ok: bo
         let mut unknown = 0usize;
         for r in rows {
             *out.by_status.entry(r.status.clone()).or_default() += 1;
+            let sent = posts.get(&r.mojaloop_transfer_id).copied().unwrap_or(0);
+            assert!(
+                i64::from(sent) <= 1 + i64::from(r.resend_count),
+                "{}: row {} POSTed {sent} times with {} re-sends recorded",
+                stack.name,
+                r.transfer_id,
+                r.resend_count
+            );
+            out.resends += i64::from(r.resend_count);
             let committed = stack.sim.is_committed(&r.mojaloop_transfer_id);
             match r.status.as_str() {
                 "COMPLETED" => {

@@ -315,6 +315,10 @@ impl Stack {
             ("ADAPTER_TIMEOUT", "2s".into()),
             ("NOT_SENT_RETRY_FOR", "3s".into()),
             ("TRANSFER_EXPIRY", "3s".into()),
+            // Shorter than TRANSFER_EXPIRY: rows the switch never saw are sent again.
+            ("ADAPTER_EXPIRY", "2s".into()),
+            ("PRE_PREPARE_BACKOFF", "200ms".into()),
+            ("PRE_PREPARE_RETRIES", "2".into()),
             ("SHUTDOWN_TIMEOUT", "10s".into()),
             ("RUST_LOG", "warn,worker::runtime=info".into()),
         ] {

@@ -53,7 +53,8 @@ async fn outcomes_by_rule(stack: &Stack, bulk: &str) -> HashMap<String, HashMap<
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_adapter_failure_rule_in_one_bulk() {
     let rules = [
-        "", "0504", "", "0505", "", "0500", "", "0999", "3204", "5105", "5103", "",
+        "", "0504", "", "0505", "", "0500", "", "0999", "3204", "5105", "5103", "", "0514", "0524",
+        "0998", "0534",
     ];
     // A whole number of rows per rule.
     let rows = ROWS - ROWS % rules.len();
@@ -63,6 +64,7 @@ async fn every_adapter_failure_rule_in_one_bulk() {
     let got = outcomes_by_rule(&run.stack, &run.bulk).await;
     let per = rows / rules.len();
     let expect = |status: &str| HashMap::from([(status.to_string(), per)]);
+    // Never reached the transfer stage, every attempt (PRE_PREPARE_RETRIES = 2 re-sends each).
     let never = "FAILED NOT_FOUND_AFTER_EXPIRY";
     assert_eq!(
         got["plain"],
@@ -73,9 +75,26 @@ async fn every_adapter_failure_rule_in_one_bulk() {
         expect("COMPLETED"),
         "504 after commit: resolved by lookup"
     );
-    assert_eq!(got["0504"], expect(never), "504 before commit");
+    assert_eq!(
+        got["0504"],
+        expect("FAILED PARTY_LOOKUP_TIMEOUT"),
+        "504 resolving payee every time"
+    );
+    assert_eq!(
+        got["0534"],
+        expect("FAILED QUOTE_TIMEOUT"),
+        "504 requesting quote every time"
+    );
     assert_eq!(got["0500"], expect(never), "500 without body");
     assert_eq!(got["0999"], expect(never), "dropped connection");
+    // A passing failure before the prepare: sent again with the same transferId, paid once.
+    assert_eq!(got["0514"], expect("COMPLETED"), "504 resolving payee once");
+    assert_eq!(
+        got["0524"],
+        expect("COMPLETED"),
+        "504 requesting quote once"
+    );
+    assert_eq!(got["0998"], expect("COMPLETED"), "dropped once, not found");
     assert_eq!(got["3204"], expect("FAILED 3204"));
     assert_eq!(got["5105"], expect("FAILED 5105"));
     assert_eq!(got["5103"], expect("FAILED 5103"));

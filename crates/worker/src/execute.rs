@@ -95,10 +95,11 @@ pub async fn execute(
 }
 
 /// What a call's outcome says about the rail: timeouts, errors without an answer and server errors
-/// are push-back; answers (including definitive refusals) are latency samples.
+/// may be push-back; completed transfers are latency samples; definitive refusals say nothing.
 fn feedback(outcome: &Outcome) -> Feedback {
     match outcome {
-        Outcome::Completed | Outcome::Failed { .. } => Feedback::Answered,
+        Outcome::Completed => Feedback::Answered,
+        Outcome::Failed { .. } => Feedback::Neutral,
         Outcome::NotSent { .. } | Outcome::NotPrepared { .. } | Outcome::Unknown { .. } => {
             Feedback::Overload
         }

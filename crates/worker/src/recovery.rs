@@ -109,7 +109,7 @@ pub async fn resolve(ctx: &WorkerCtx, row: Transfer) {
     if let Some(p) = permit.as_mut() {
         p.record(match answer {
             LookupResult::Unreachable { .. } => Feedback::Overload,
-            _ => Feedback::Answered,
+            _ => Feedback::Neutral,
         });
     }
     drop(permit);

@@ -44,10 +44,13 @@ impl std::str::FromStr for PacingMode {
 /// What came back from a paced call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feedback {
-    /// An answer (a success or a definitive refusal): its latency is a sample.
+    /// A transfer that went through every stage: its latency is a sample.
     Answered,
-    /// A 504, a timeout, a connection error, a server error: the rail pushes back.
+    /// A 504, a timeout, a connection error, a server error: the rail may be pushing back (a loss
+    /// if it came late, ignored if as fast as answers come).
     Overload,
+    /// Says nothing about the rail's load (a definitive refusal, a lookup answered).
+    Neutral,
 }
 
 /// The pacing state, for the health output.
@@ -175,6 +178,7 @@ impl Inner {
         let signal = match feedback {
             Feedback::Answered => Signal::Answered(now.saturating_duration_since(sent_at)),
             Feedback::Overload => Signal::Overload,
+            Feedback::Neutral => Signal::Ignore,
         };
         let mut st = lock(&self.state);
         if let Some(reason) = st.limit.on_signal(sent_at, now, signal) {
