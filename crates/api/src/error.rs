@@ -268,6 +268,63 @@ impl From<DbError> for ApiError {
                 required,
                 available,
             },
+            DbError::InvalidState(state) => ApiError::Conflict {
+                code: "invalid_state",
+                message: format!("the run is {state}: this action is not possible now"),
+                details: vec![serde_json::json!({ "state": state })],
+            },
+            DbError::Transition(t) => ApiError::Conflict {
+                code: "invalid_state",
+                message: t.to_string(),
+                details: Vec::new(),
+            },
+            DbError::SameUser => ApiError::Forbidden {
+                code: "same_user",
+                message: "the person who uploaded a run cannot approve or reject it".into(),
+            },
+            DbError::FileHashMismatch => ApiError::Conflict {
+                code: "file_hash_mismatch",
+                message: "fileSha256 is not the hash of this run's file: look at the run again \
+                          before approving"
+                    .into(),
+                details: Vec::new(),
+            },
+            DbError::AlreadyStarted => ApiError::Conflict {
+                code: "already_started",
+                message: "rows of this run were already sent: it can no longer be cancelled".into(),
+                details: Vec::new(),
+            },
+            DbError::RetryOpen(child) => ApiError::Conflict {
+                code: "retry_open",
+                message: format!("a retry of this run is still open: {child}"),
+                details: vec![serde_json::json!({ "bulkTransferId": child })],
+            },
+            DbError::NothingToRetry(why) => ApiError::Conflict {
+                code: "nothing_to_retry",
+                message: why,
+                details: Vec::new(),
+            },
+            DbError::AlreadyPaidInPeriod(conflicts) => ApiError::Unprocessable {
+                code: "already_paid_in_period",
+                message: format!(
+                    "{} payee(s) of this file are already paid, or being paid, in this period by \
+                     another run; nothing was stored",
+                    conflicts.len()
+                ),
+                details: conflicts
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "field": "partyIdentifier",
+                            "code": "already_paid_in_period",
+                            "partyIdType": c.party_id_type,
+                            "partyIdentifier": c.party_identifier,
+                            "bulkTransferId": c.bulk_id,
+                            "message": format!("already paid in this period by {}", c.bulk_id),
+                        })
+                    })
+                    .collect(),
+            },
             // The database is down or unreachable: a 503 the client may retry, not a bug.
             other if other.is_unavailable() => ApiError::Unavailable(other.to_string()),
             other => ApiError::Internal(anyhow::Error::new(other)),

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{accounts, auth, bulk, health, stream};
+use crate::routes::{accounts, auth, bulk, health, organisation, stream};
 
 /// Adds the `bearer` security scheme (JWT access token).
 struct BearerScheme;
@@ -43,12 +43,25 @@ impl Modify for BearerScheme {
         accounts::list_accounts,
         stream::stream,
         stream::ticket,
+        bulk::decide::approve,
+        bulk::decide::reject,
+        bulk::decide::cancel,
+        bulk::retry::retry,
+        organisation::policy,
     ),
-    components(schemas(crate::error::ErrorBody, bulk::create::UploadRequest, stream::StreamTicket)),
+    components(schemas(
+        crate::error::ErrorBody,
+        bulk::create::UploadRequest,
+        stream::StreamTicket,
+        bulk::decide::ApproveRequest,
+        bulk::decide::RejectRequest,
+        organisation::OrgPolicySchema
+    )),
     modifiers(&BearerScheme),
     tags(
         (name = "auth", description = "Login and tokens"),
         (name = "bulk-transfers", description = "Bulk payments"),
+        (name = "payment-runs", description = "Approval, scheduling, cancellation, retries, policy"),
         (name = "accounts", description = "Payer accounts"),
         (name = "health", description = "Probes"),
     )

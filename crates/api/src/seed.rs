@@ -1,6 +1,8 @@
 //! Demo data: organisation `CNSS`, users `gestionnaire` and `superviseur`, an XOF account with a
-//! large balance. Idempotent: run it any number of times, existing rows are kept as they are (only
-//! the account is topped up back to [`DEMO_BALANCE`]).
+//! large balance; and a second organisation, `CNSS-VISA`, whose runs need an approver's visa
+//! (policy `approval: required`), with `gestionnaire-visa` (uploads) and `approbateur` (approves).
+//! Idempotent: run it any number of times, existing rows are kept as they are (only the accounts
+//! are topped up back to [`DEMO_BALANCE`]).
 
 use anyhow::Context;
 use db::models::{NewAccount, NewUser, now};
@@ -12,6 +14,8 @@ use crate::auth::password::hash_password;
 
 /// Name of the demo organisation.
 pub const DEMO_ORG: &str = "CNSS";
+/// Name of the demo organisation whose runs need approval.
+pub const DEMO_APPROVAL_ORG: &str = "CNSS-VISA";
 /// Public id of the demo account.
 pub const DEMO_ACCOUNT_ID: &str = "CNSS-XOF-001";
 /// Payer MSISDN of the demo account.
@@ -26,6 +30,8 @@ pub struct DemoCredentials {
     pub gestionnaire_password: String,
     /// Password of `superviseur`.
     pub superviseur_password: String,
+    /// Password of `gestionnaire-visa` and `approbateur` (organisation `CNSS-VISA`).
+    pub approbateur_password: String,
 }
 
 impl std::fmt::Debug for DemoCredentials {
@@ -41,6 +47,7 @@ impl DemoCredentials {
         DemoCredentials {
             gestionnaire_password: env.string("DEMO_GESTIONNAIRE_PASSWORD", "gestionnaire123"),
             superviseur_password: env.string("DEMO_SUPERVISEUR_PASSWORD", "superviseur123"),
+            approbateur_password: env.string("DEMO_APPROBATEUR_PASSWORD", "approbateur123"),
         }
     }
 }
@@ -76,36 +83,92 @@ pub fn seed_demo_with(
 ) -> anyhow::Result<DemoSeed> {
     let mut conn = pool.get().context("connecting to the database")?;
     let c: &mut DbConn = &mut conn;
-    let org = match orgs::find_by_name(c, DEMO_ORG)? {
+    let org = org_named(c, DEMO_ORG)?;
+    let mut created_users = add_users(
+        c,
+        org.id,
+        cost,
+        &[
+            (
+                "gestionnaire",
+                Role::Gestionnaire,
+                &creds.gestionnaire_password,
+            ),
+            (
+                "superviseur",
+                Role::Superviseur,
+                &creds.superviseur_password,
+            ),
+        ],
+    )?;
+    let account = funded_account(c, org.id, DEMO_ACCOUNT_ID, DEMO_PAYER_MSISDN)?;
+    // The second organisation shows the four-eyes flow without changing the first one's.
+    let visa = org_named(c, DEMO_APPROVAL_ORG)?;
+    if visa.approval_mode == domain::ApprovalMode::Off.as_str() {
+        let policy = domain::OrgPolicy {
+            approval: domain::ApprovalMode::Required,
+            ..domain::OrgPolicy::default()
+        };
+        orgs::set_policy(c, visa.id, &policy)?;
+    }
+    created_users.extend(add_users(
+        c,
+        visa.id,
+        cost,
+        &[
+            (
+                "gestionnaire-visa",
+                Role::Gestionnaire,
+                &creds.approbateur_password,
+            ),
+            (
+                "approbateur",
+                Role::Approbateur,
+                &creds.approbateur_password,
+            ),
+        ],
+    )?);
+    funded_account(c, visa.id, DEMO_APPROVAL_ACCOUNT_ID, "22890000001")?;
+    Ok(DemoSeed {
+        organisation_id: org.id,
+        created_users,
+        account_id: account.account_id,
+        balance: account.balance,
+    })
+}
+
+/// Public id of the account of [`DEMO_APPROVAL_ORG`].
+pub const DEMO_APPROVAL_ACCOUNT_ID: &str = "CNSS-VISA-XOF-001";
+
+fn org_named(c: &mut DbConn, name: &str) -> anyhow::Result<db::models::Organisation> {
+    Ok(match orgs::find_by_name(c, name)? {
         Some(o) => o,
-        None => match orgs::create(c, DEMO_ORG) {
+        None => match orgs::create(c, name) {
             Ok(o) => o,
             // Another process seeded it at the same moment.
             Err(DbError::Conflict(_)) => {
-                orgs::find_by_name(c, DEMO_ORG)?.context("organisation vanished while seeding")?
+                orgs::find_by_name(c, name)?.context("organisation vanished while seeding")?
             }
             Err(e) => return Err(e.into()),
         },
-    };
+    })
+}
+
+/// Creates the users that do not exist yet; returns their names.
+fn add_users(
+    c: &mut DbConn,
+    org: i64,
+    cost: u32,
+    wanted: &[(&str, Role, &String)],
+) -> anyhow::Result<Vec<String>> {
     let mut created_users = Vec::new();
-    for (username, role, password) in [
-        (
-            "gestionnaire",
-            Role::Gestionnaire,
-            &creds.gestionnaire_password,
-        ),
-        (
-            "superviseur",
-            Role::Superviseur,
-            &creds.superviseur_password,
-        ),
-    ] {
+    for &(username, role, password) in wanted {
         if users::find_by_login(c, username)?.is_some() {
             continue;
         }
         let hash = hash_password(password, cost).context("hashing a demo password")?;
         let new = NewUser {
-            organisation_id: org.id,
+            organisation_id: org,
             username,
             email: None,
             password_hash: &hash,
@@ -119,36 +182,40 @@ pub fn seed_demo_with(
             Err(e) => return Err(e.into()),
         }
     }
-    let account = match accounts::find_for_org(c, org.id, "XOF")? {
+    Ok(created_users)
+}
+
+/// The organisation's XOF account, created if missing, topped up to [`DEMO_BALANCE`].
+fn funded_account(
+    c: &mut DbConn,
+    org: i64,
+    account_id: &str,
+    payer: &str,
+) -> anyhow::Result<db::models::Account> {
+    let account = match accounts::find_for_org(c, org, "XOF")? {
         Some(a) => a,
         None => {
             let at = now();
             let new = NewAccount {
-                organisation_id: org.id,
-                account_id: DEMO_ACCOUNT_ID,
+                organisation_id: org,
+                account_id,
                 party_id_type: "MSISDN",
-                party_identifier: DEMO_PAYER_MSISDN,
+                party_identifier: payer,
                 currency: "XOF",
                 created_at: at,
                 updated_at: at,
             };
             match accounts::create(c, &new) {
                 Ok(a) => a,
-                Err(DbError::Conflict(_)) => accounts::find_for_org(c, org.id, "XOF")?
+                Err(DbError::Conflict(_)) => accounts::find_for_org(c, org, "XOF")?
                     .context("account vanished while seeding")?,
                 Err(e) => return Err(e.into()),
             }
         }
     };
-    let account = if account.balance < DEMO_BALANCE {
+    Ok(if account.balance < DEMO_BALANCE {
         accounts::credit(c, account.id, DEMO_BALANCE - account.balance)?
     } else {
         account
-    };
-    Ok(DemoSeed {
-        organisation_id: org.id,
-        created_users,
-        account_id: account.account_id,
-        balance: account.balance,
     })
 }

@@ -27,6 +27,7 @@ pub const ENV_VARS: &[&str] = &[
     "ADMIN_PASSWORD",
     "DEMO_GESTIONNAIRE_PASSWORD",
     "DEMO_SUPERVISEUR_PASSWORD",
+    "DEMO_APPROBATEUR_PASSWORD",
 ];
 
 /// Shortest accepted `JWT_SECRET` (HS256 wants at least as many key bytes as its output).

@@ -1,7 +1,8 @@
 //! Reading the multipart upload of `POST /api/bulk-transfers`.
 //!
 //! Accepted fields: exactly one `file`, and at most one each of `callback_url`,
-//! `allow_duplicate_payees` and `force`. Anything else is refused with 422 before any work is
+//! `allow_duplicate_payees`, `force`, `period`, `execute_at`, `expected_count`, `expected_total` and
+//! `allow_repeat_in_period`. Anything else is refused with 422 before any work is
 //! done. The size limit is enforced while the body streams in (413 as soon as it is passed), never
 //! after buffering the whole body.
 
@@ -32,6 +33,16 @@ pub struct UploadForm {
     pub allow_duplicate_payees: bool,
     /// `force=true`: accept a file already uploaded in the last 24 h.
     pub force: bool,
+    /// `period` (`YYYY-MM`), as sent (validated later).
+    pub period: Option<String>,
+    /// `execute_at` (RFC 3339), as sent.
+    pub execute_at: Option<String>,
+    /// `expected_count`, as sent.
+    pub expected_count: Option<String>,
+    /// `expected_total` (minor units), as sent.
+    pub expected_total: Option<String>,
+    /// `allow_repeat_in_period=true`.
+    pub allow_repeat_in_period: bool,
 }
 
 fn invalid(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -161,6 +172,13 @@ pub async fn read_upload(
     let mut callback: Option<String> = None;
     let mut dup_payees: Option<bool> = None;
     let mut force: Option<bool> = None;
+    let mut repeat: Option<bool> = None;
+    let mut texts: [(&str, Option<String>); 4] = [
+        ("period", None),
+        ("execute_at", None),
+        ("expected_count", None),
+        ("expected_total", None),
+    ];
 
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|e| multipart_error(e, limit))?;
@@ -194,12 +212,27 @@ pub async fn read_upload(
                 let text = read_text(&mut field, &name, &mut total, limit).await?;
                 force = Some(parse_flag(&name, &text)?);
             }
+            "allow_repeat_in_period" => {
+                once(&repeat, &name)?;
+                let text = read_text(&mut field, &name, &mut total, limit).await?;
+                repeat = Some(parse_flag(&name, &text)?);
+            }
+            n if texts.iter().any(|(k, _)| *k == n) => {
+                let text = read_text(&mut field, &name, &mut total, limit).await?;
+                for (k, slot) in texts.iter_mut() {
+                    if *k == n {
+                        once(slot, &name)?;
+                        *slot = Some(text.clone());
+                    }
+                }
+            }
             other => {
                 return Err(invalid(
                     "unknown_field",
                     format!(
                         "unknown form field `{other}` (expected file, callback_url, \
-                         allow_duplicate_payees, force)"
+                         allow_duplicate_payees, force, period, execute_at, expected_count, \
+                         expected_total, allow_repeat_in_period)"
                     ),
                 ));
             }
@@ -213,6 +246,11 @@ pub async fn read_upload(
         callback_url: callback.filter(|c| !c.is_empty()),
         allow_duplicate_payees: dup_payees.unwrap_or(false),
         force: force.unwrap_or(false),
+        period: texts[0].1.take().filter(|v| !v.is_empty()),
+        execute_at: texts[1].1.take().filter(|v| !v.is_empty()),
+        expected_count: texts[2].1.take().filter(|v| !v.is_empty()),
+        expected_total: texts[3].1.take().filter(|v| !v.is_empty()),
+        allow_repeat_in_period: repeat.unwrap_or(false),
     })
 }
 

@@ -26,6 +26,7 @@ fn run(db: &TestDb, args: &[&str], stdin: Option<&str>, admin_password: Option<&
         .env_remove("ADMIN_PASSWORD")
         .env_remove("DEMO_GESTIONNAIRE_PASSWORD")
         .env_remove("DEMO_SUPERVISEUR_PASSWORD")
+        .env_remove("DEMO_APPROBATEUR_PASSWORD")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -202,9 +203,18 @@ async fn seeding_is_idempotent(backend: Backend) {
         let creds = DemoCredentials {
             gestionnaire_password: "g-secret-1".into(),
             superviseur_password: "s-secret-1".into(),
+            approbateur_password: "a-secret-1".into(),
         };
         let first = seed_demo_with(&pool, 4, &creds).unwrap();
-        assert_eq!(first.created_users, ["gestionnaire", "superviseur"]);
+        assert_eq!(
+            first.created_users,
+            [
+                "gestionnaire",
+                "superviseur",
+                "gestionnaire-visa",
+                "approbateur"
+            ]
+        );
         assert_eq!(first.balance, DEMO_BALANCE);
         let second = seed_demo(&pool, 4).unwrap();
         assert!(second.created_users.is_empty());
@@ -254,9 +264,10 @@ async fn resolve_unknown(backend: Backend) {
         party_identifier: format!("2289000000{i}"),
         payee_name: None,
         amount: 100 * i,
-        status: "PENDING".into(),
+        status: domain::TransferStatus::Pending.into(),
         created_at: at,
         updated_at: at,
+        repeat_in_period: false,
     };
     let mut rows = vec![row(1), row(2)];
     let new = NewBulk {
@@ -266,7 +277,7 @@ async fn resolve_unknown(backend: Backend) {
         currency: "XOF".into(),
         total_amount: 300,
         total_count: 2,
-        state: "PROCESSING".into(),
+        state: domain::BulkState::Processing.into(),
         file_sha256: "x".into(),
         file_name: None,
         idempotency_key: None,
@@ -274,6 +285,10 @@ async fn resolve_unknown(backend: Backend) {
         created_by: user.id,
         created_at: at,
         updated_at: at,
+        period: None,
+        execute_at: None,
+        approval_required: false,
+        parent_bulk_pk: None,
     };
     let bulk = bulks::create(&mut c, &new, &mut rows).unwrap();
     let claimed = transfers::claim(&mut c, bulk.id, 10).unwrap();

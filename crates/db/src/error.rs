@@ -35,6 +35,30 @@ pub enum DbError {
     /// Migrations failed.
     #[error("migration: {0}")]
     Migration(String),
+    /// The domain's state machine refuses this change.
+    #[error("{0}")]
+    Transition(domain::TransitionError),
+    /// The run is not in a state that allows this (the state it is in).
+    #[error("the run is {0}")]
+    InvalidState(domain::BulkState),
+    /// The uploader tried to approve or reject their own run.
+    #[error("the uploader of a run cannot approve or reject it")]
+    SameUser,
+    /// The approver saw another file than the one stored.
+    #[error("the file hash does not match the run's")]
+    FileHashMismatch,
+    /// A row of the run was already sent: it can no longer be cancelled.
+    #[error("the run has started: rows were sent")]
+    AlreadyStarted,
+    /// Payees of the file are already paid, or being paid, in the period by other runs.
+    #[error("{} payees already paid in the period", .0.len())]
+    AlreadyPaidInPeriod(Vec<crate::queries::period::Conflict>),
+    /// A retry of the run is still open.
+    #[error("a retry of this run is still open: {0}")]
+    RetryOpen(String),
+    /// Nothing to retry (no FAILED row, or the run is not final).
+    #[error("nothing to retry: {0}")]
+    NothingToRetry(String),
     /// Any other database error (connection lost, constraint, syntax).
     #[error("database: {0}")]
     Query(DieselError),
@@ -58,7 +82,15 @@ impl DbError {
             | DbError::Conflict(_)
             | DbError::InsufficientFunds { .. }
             | DbError::DuplicateFile(_)
-            | DbError::Corrupt(_) => false,
+            | DbError::Corrupt(_)
+            | DbError::Transition(_)
+            | DbError::InvalidState(_)
+            | DbError::SameUser
+            | DbError::FileHashMismatch
+            | DbError::AlreadyStarted
+            | DbError::AlreadyPaidInPeriod(_)
+            | DbError::RetryOpen(_)
+            | DbError::NothingToRetry(_) => false,
         }
     }
 }

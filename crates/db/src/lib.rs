@@ -7,5 +7,6 @@ pub mod queries;
 pub mod schema;
 pub mod testing;
 
+pub mod types;
 pub use connection::{Backend, DbConn, DbPool, PooledConn, connect, ping, run_migrations};
 pub use error::{DbError, DbResult};

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::*;
+use crate::types::{DbBulkState, DbTransferStatus};
 
 /// A pension fund or any paying organisation.
 #[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
@@ -15,6 +16,26 @@ pub struct Organisation {
     pub name: String,
     /// Creation time (UTC).
     pub created_at: NaiveDateTime,
+    /// `off` or `required` (see [`domain::ApprovalMode`]).
+    pub approval_mode: String,
+    /// Runs at or above this total (minor units) need approval; `None`: every run.
+    pub approval_threshold: Option<i64>,
+    /// Whether a pension period is required and a payee paid once per period.
+    pub period_guard: bool,
+}
+
+impl Organisation {
+    /// The organisation's policy. An approval mode the domain does not know is an error, never
+    /// "off" (that would let money move without the approval the fund asked for).
+    pub fn policy(&self) -> Result<domain::OrgPolicy, crate::DbError> {
+        let approval = domain::ApprovalMode::parse(&self.approval_mode)
+            .map_err(|e| crate::DbError::Corrupt(format!("organisation {}: {e}", self.id)))?;
+        Ok(domain::OrgPolicy {
+            approval,
+            approval_threshold: self.approval_threshold,
+            period_guard: self.period_guard,
+        })
+    }
 }
 
 /// Insert form of [`Organisation`].
@@ -41,7 +62,7 @@ pub struct User {
     pub email: Option<String>,
     /// bcrypt hash; never leaves the server.
     pub password_hash: String,
-    /// `GESTIONNAIRE` or `SUPERVISEUR`.
+    /// `GESTIONNAIRE`, `SUPERVISEUR` or `APPROBATEUR`.
     pub role: String,
     /// Inactive users cannot log in.
     pub active: bool,
@@ -148,8 +169,8 @@ pub struct Bulk {
     pub succeeded_amount: i64,
     /// Σ amounts of FAILED rows.
     pub failed_amount: i64,
-    /// Bulk state name.
-    pub state: String,
+    /// Bulk state.
+    pub state: DbBulkState,
     /// SHA-256 of the uploaded bytes (duplicate-upload guard).
     pub file_sha256: String,
     /// Original file name, if sent.
@@ -166,6 +187,30 @@ pub struct Bulk {
     pub updated_at: NaiveDateTime,
     /// When the bulk reached a final state.
     pub completed_at: Option<NaiveDateTime>,
+    /// Pension period (`YYYY-MM`), when given.
+    pub period: Option<String>,
+    /// Not started before this (SCHEDULED).
+    pub execute_at: Option<NaiveDateTime>,
+    /// Whether the policy asked for a second person's approval when it was stored.
+    pub approval_required: bool,
+    /// The APPROBATEUR who approved it.
+    pub approved_by: Option<i64>,
+    /// When.
+    pub approved_at: Option<NaiveDateTime>,
+    /// The file hash the approver saw (equal to `file_sha256`).
+    pub approved_sha256: Option<String>,
+    /// Who rejected it.
+    pub rejected_by: Option<i64>,
+    /// When.
+    pub rejected_at: Option<NaiveDateTime>,
+    /// Why.
+    pub rejection_reason: Option<String>,
+    /// Who cancelled it.
+    pub cancelled_by: Option<i64>,
+    /// When.
+    pub cancelled_at: Option<NaiveDateTime>,
+    /// The run whose FAILED rows this run retries.
+    pub parent_bulk_pk: Option<i64>,
 }
 
 /// Insert form of [`Bulk`].
@@ -184,8 +229,8 @@ pub struct NewBulk {
     pub total_amount: i64,
     /// Row count.
     pub total_count: i64,
-    /// Initial state (`PENDING`).
-    pub state: String,
+    /// Initial state ([`domain::BulkState::start_state`]).
+    pub state: DbBulkState,
     /// SHA-256 hex of the file.
     pub file_sha256: String,
     /// File name.
@@ -200,6 +245,14 @@ pub struct NewBulk {
     pub created_at: NaiveDateTime,
     /// Same as creation time.
     pub updated_at: NaiveDateTime,
+    /// Pension period.
+    pub period: Option<String>,
+    /// Scheduled start.
+    pub execute_at: Option<NaiveDateTime>,
+    /// Whether approval is required.
+    pub approval_required: bool,
+    /// Parent run of a retry.
+    pub parent_bulk_pk: Option<i64>,
 }
 
 /// One payment to one pensioner.
@@ -224,8 +277,8 @@ pub struct Transfer {
     pub payee_name: Option<String>,
     /// Minor units.
     pub amount: i64,
-    /// Transfer status name.
-    pub status: String,
+    /// Transfer status.
+    pub status: DbTransferStatus,
     /// FSPIOP or gateway error code.
     pub error_code: Option<String>,
     /// Human error text.
@@ -251,6 +304,9 @@ pub struct Transfer {
     pub retry_at: Option<NaiveDateTime>,
     /// When it was first claimed for sending (the overall deadline counts from here).
     pub first_attempt_at: Option<NaiveDateTime>,
+    /// The payee was already paid (or in payment) in another run of the same period, and the file
+    /// was accepted with `allow_repeat_in_period`.
+    pub repeat_in_period: bool,
 }
 
 /// Insert form of [`Transfer`].
@@ -274,11 +330,13 @@ pub struct NewTransfer {
     /// Minor units.
     pub amount: i64,
     /// `PENDING`.
-    pub status: String,
+    pub status: DbTransferStatus,
     /// Creation time.
     pub created_at: NaiveDateTime,
     /// Same as creation time.
     pub updated_at: NaiveDateTime,
+    /// See [`Transfer::repeat_in_period`].
+    pub repeat_in_period: bool,
 }
 
 /// One journal line.

@@ -6,6 +6,9 @@ diesel::table! {
         id -> BigInt,
         name -> Text,
         created_at -> Timestamp,
+        approval_mode -> Text,
+        approval_threshold -> Nullable<BigInt>,
+        period_guard -> Bool,
     }
 }
 
@@ -59,6 +62,18 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         completed_at -> Nullable<Timestamp>,
+        period -> Nullable<Text>,
+        execute_at -> Nullable<Timestamp>,
+        approval_required -> Bool,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+        approved_sha256 -> Nullable<Text>,
+        rejected_by -> Nullable<BigInt>,
+        rejected_at -> Nullable<Timestamp>,
+        rejection_reason -> Nullable<Text>,
+        cancelled_by -> Nullable<BigInt>,
+        cancelled_at -> Nullable<Timestamp>,
+        parent_bulk_pk -> Nullable<BigInt>,
     }
 }
 
@@ -86,6 +101,7 @@ diesel::table! {
         resend_count -> Integer,
         retry_at -> Nullable<Timestamp>,
         first_attempt_at -> Nullable<Timestamp>,
+        repeat_in_period -> Bool,
     }
 }
 
@@ -119,7 +135,19 @@ diesel::table! {
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(accounts -> organisations (organisation_id));
 diesel::joinable!(bulk_transfers -> accounts (account_pk));
+diesel::table! {
+    period_claims (organisation_id, period, party_id_type, party_identifier) {
+        organisation_id -> BigInt,
+        period -> Text,
+        party_id_type -> Text,
+        party_identifier -> Text,
+        bulk_pk -> BigInt,
+        transfer_pk -> BigInt,
+    }
+}
+
 diesel::joinable!(individual_transfers -> bulk_transfers (bulk_pk));
+diesel::joinable!(period_claims -> bulk_transfers (bulk_pk));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -127,6 +155,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     bulk_transfers,
     individual_transfers,
+    period_claims,
     ledger_entries,
     revoked_tokens,
     login_failures,

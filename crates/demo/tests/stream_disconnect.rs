@@ -137,7 +137,7 @@ async fn store_pending(stack: &Stack) -> String {
             currency: "XOF".into(),
             total_amount: 100,
             total_count: 1,
-            state: "PENDING".into(),
+            state: domain::BulkState::Pending.into(),
             file_sha256: uuid::Uuid::new_v4().to_string(),
             file_name: None,
             idempotency_key: None,
@@ -145,6 +145,10 @@ async fn store_pending(stack: &Stack) -> String {
             created_by: user.id,
             created_at: at,
             updated_at: at,
+            period: None,
+            execute_at: None,
+            approval_required: false,
+            parent_bulk_pk: None,
         };
         let mut rows = vec![NewTransfer {
             bulk_pk: 0,
@@ -155,9 +159,10 @@ async fn store_pending(stack: &Stack) -> String {
             party_identifier: "22890000001".into(),
             payee_name: None,
             amount: 100,
-            status: "PENDING".into(),
+            status: domain::TransferStatus::Pending.into(),
             created_at: at,
             updated_at: at,
+            repeat_in_period: false,
         }];
         db::queries::bulks::create(&mut c, &new, &mut rows)
             .unwrap()

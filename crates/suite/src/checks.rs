@@ -55,7 +55,7 @@ pub async fn wait_settled(
                 (b, counts)
             })
             .await;
-        if is_final_bulk(&bulk.state) {
+        if is_final_bulk(bulk.state.as_str()) {
             return bulk;
         }
         let open_not_unknown = counts
@@ -118,12 +118,12 @@ pub async fn assert_org_consistent(stack: &Stack, org_name: &str, unknown_ok: bo
     let mut out = Settled::default();
     let (mut completed_sum, mut unknown_sum) = (0i64, 0i64);
     for (bulk, rows) in &all {
-        *out.bulk_states.entry(bulk.state.clone()).or_default() += 1;
+        *out.bulk_states.entry(bulk.state.to_string()).or_default() += 1;
         let mut succeeded = 0i64;
         let mut failed = 0i64;
         let mut unknown = 0usize;
         for r in rows {
-            *out.by_status.entry(r.status.clone()).or_default() += 1;
+            *out.by_status.entry(r.status.to_string()).or_default() += 1;
             let sent = posts.get(&r.mojaloop_transfer_id).copied().unwrap_or(0);
             assert!(
                 i64::from(sent) <= 1 + i64::from(r.resend_count),
@@ -181,7 +181,7 @@ pub async fn assert_org_consistent(stack: &Stack, org_name: &str, unknown_ok: bo
         );
         if unknown == 0 {
             assert!(
-                is_final_bulk(&bulk.state),
+                is_final_bulk(bulk.state.as_str()),
                 "{}: {} is {} with every row final",
                 stack.name,
                 bulk.bulk_id,

@@ -48,6 +48,7 @@ pub async fn run_loop(ctx: WorkerCtx) {
 
 /// One pass of the sweep.
 pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
+    start_scheduled(ctx).await?;
     let idle_before = now() - chrono(ctx.settings.stalled_after);
     let stalled = ctx
         .db(move |c| sweep::take_stalled_bulks(c, idle_before, 100))
@@ -182,4 +183,37 @@ fn decide(
 fn next_lookup(lookups: i32) -> NaiveDateTime {
     let secs = 5u64.saturating_mul(1u64 << lookups.clamp(0, 8));
     now() + chrono(Duration::from_secs(secs).min(MAX_LOOKUP_GAP))
+}
+
+/// SCHEDULED runs whose `execute_at` has come: PENDING (conditional, so replicas never start one
+/// twice), queued, and announced on the progress bus.
+async fn start_scheduled(ctx: &WorkerCtx) -> anyhow::Result<()> {
+    let at = now();
+    let due = ctx
+        .db(move |c| db::queries::runs::start_due(c, at, 100))
+        .await?;
+    for b in due {
+        tracing::info!(bulk_id = %b.bulk_id, "scheduled run due: starting");
+        let ev = domain::ProgressEvent::new(
+            &b.bulk_id,
+            *b.state,
+            b.succeeded_count,
+            b.failed_count,
+            b.total_count,
+        );
+        if let Err(e) = ctx.bus.publish(&ev).await {
+            tracing::warn!(bulk_id = %b.bulk_id, error = %e, "progress not published");
+        }
+        // A failed push leaves it PENDING: the stalled-bulk step below queues it later.
+        if let Err(e) = ctx
+            .queue
+            .push_bulk(BulkJob {
+                bulk_id: b.bulk_id.clone(),
+            })
+            .await
+        {
+            tracing::warn!(bulk_id = %b.bulk_id, error = %e, "could not queue a due scheduled run");
+        }
+    }
+    Ok(())
 }

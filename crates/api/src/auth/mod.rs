@@ -31,6 +31,43 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// Approving or rejecting a run: an APPROBATEUR.
+    pub fn require_approver(&self) -> Result<(), ApiError> {
+        if self.role.can_approve() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                code: "forbidden",
+                message: format!("the {} role cannot approve or reject runs", self.role),
+            })
+        }
+    }
+
+    /// Cancelling a run: its uploader, or an APPROBATEUR.
+    pub fn require_canceller(&self, uploader: i64) -> Result<(), ApiError> {
+        let own = self.user_id == uploader && self.role.can_cancel();
+        if own || self.role.can_approve() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                code: "forbidden",
+                message: "only the run's uploader or an APPROBATEUR can cancel it".into(),
+            })
+        }
+    }
+
+    /// Retrying the failed rows of a run: a GESTIONNAIRE.
+    pub fn require_retrier(&self) -> Result<(), ApiError> {
+        if self.role.can_retry() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                code: "forbidden",
+                message: format!("the {} role cannot retry runs", self.role),
+            })
+        }
+    }
+
     /// Refuses with 403 unless the caller may create bulks.
     pub fn require_bulk_creator(&self) -> Result<(), ApiError> {
         if self.role.can_create_bulk() {

@@ -9,11 +9,14 @@ pub const USAGE: &str = "usage:
   gateway-api [serve]                      run the HTTP API (default)
   gateway-api migrate                      apply database migrations
   gateway-api create-org <name>
-  gateway-api create-user --org <name> --username <u> [--email <e>] --role GESTIONNAIRE|SUPERVISEUR
+  gateway-api create-user --org <name> --username <u> [--email <e>] \
+              --role GESTIONNAIRE|SUPERVISEUR|APPROBATEUR
                                            (password from ADMIN_PASSWORD or the first line of stdin)
   gateway-api create-account --org <name> --account-id <id> --currency <XOF> \\
               --party-id-type <MSISDN> --party-identifier <id>
   gateway-api credit --account-id <id> --amount <minor units>
+  gateway-api set-policy --org <name> [--approval off|required] [--approval-threshold <minor units>|none]
+              [--period-guard off|on]      change an organisation's payment-run controls
   gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
                                            settle an UNKNOWN row after checking the switch
   gateway-api seed-demo                    create the CNSS demo organisation, users and account
@@ -71,6 +74,17 @@ pub enum Command {
         completed: bool,
         /// Why (kept as the error message of a FAILED row).
         reason: Option<String>,
+    },
+    /// Change an organisation's policy (fields not given keep their value).
+    SetPolicy {
+        /// Organisation name.
+        org: String,
+        /// `--approval`.
+        approval: Option<domain::ApprovalMode>,
+        /// `--approval-threshold` (`Some(None)`: `none`, every run).
+        approval_threshold: Option<Option<i64>>,
+        /// `--period-guard`.
+        period_guard: Option<bool>,
     },
     /// Seed the demo organisation.
     SeedDemo,
@@ -180,8 +194,9 @@ where
                 org: take(&mut f, "org")?,
                 username: take(&mut f, "username")?,
                 email: f.remove("email").filter(|e| !e.trim().is_empty()),
-                role: Role::parse(&role.to_uppercase())
-                    .map_err(|_| usage("--role must be GESTIONNAIRE or SUPERVISEUR"))?,
+                role: Role::parse(&role.to_uppercase()).map_err(|_| {
+                    usage("--role must be GESTIONNAIRE, SUPERVISEUR or APPROBATEUR")
+                })?,
             })
         }
         "create-account" => {
@@ -220,6 +235,47 @@ where
             Ok(Command::Credit {
                 account_id: take(&mut f, "account-id")?,
                 amount,
+            })
+        }
+        "set-policy" => {
+            let mut f = flags(
+                rest,
+                &["org", "approval", "approval-threshold", "period-guard"],
+            )?;
+            let approval = f
+                .remove("approval")
+                .map(|a| {
+                    domain::ApprovalMode::parse(&a.to_ascii_lowercase())
+                        .map_err(|_| usage("--approval must be off or required"))
+                })
+                .transpose()?;
+            let approval_threshold = f
+                .remove("approval-threshold")
+                .map(|t| match t.trim() {
+                    "none" | "" => Ok(None),
+                    n => n
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|n| *n >= 0)
+                        .map(Some)
+                        .ok_or_else(|| {
+                            usage("--approval-threshold must be minor units (0 or more) or none")
+                        }),
+                })
+                .transpose()?;
+            let period_guard = f
+                .remove("period-guard")
+                .map(|g| match g.to_ascii_lowercase().as_str() {
+                    "on" | "true" => Ok(true),
+                    "off" | "false" => Ok(false),
+                    _ => Err(usage("--period-guard must be on or off")),
+                })
+                .transpose()?;
+            Ok(Command::SetPolicy {
+                org: take(&mut f, "org")?,
+                approval,
+                approval_threshold,
+                period_guard,
             })
         }
         "resolve" => {

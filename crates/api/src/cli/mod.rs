@@ -239,6 +239,34 @@ fn admin(
                 after.transfer_id, after.status
             );
         }
+        Command::SetPolicy {
+            org,
+            approval,
+            approval_threshold,
+            period_guard,
+        } => {
+            let o = orgs::find_by_name(c, &org)
+                .context("reading organisations")?
+                .ok_or_else(|| usage(format!("no organisation {org:?}")))?;
+            let mut p = o.policy().context("reading the policy")?;
+            if let Some(a) = approval {
+                p.approval = a;
+            }
+            if let Some(t) = approval_threshold {
+                p.approval_threshold = t;
+            }
+            if let Some(g) = period_guard {
+                p.period_guard = g;
+            }
+            orgs::set_policy(c, o.id, &p).context("saving the policy")?;
+            println!(
+                "policy of {org}: approval {}, threshold {}, period guard {}",
+                p.approval,
+                p.approval_threshold
+                    .map_or_else(|| "none (every run)".to_string(), |t| t.to_string()),
+                if p.period_guard { "on" } else { "off" }
+            );
+        }
         Command::SeedDemo => {
             let s = crate::seed::seed_demo(pool, cost)?;
             println!(

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod bulk;
 pub mod health;
+pub mod organisation;
 pub mod stream;
 
 use actix_web::{Resource, web};
@@ -44,5 +45,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/api/bulk-transfers/{id}/stream-ticket")
                 .route(web::post().to(stream::ticket)),
         )
-        .service(resource("/api/accounts").route(web::get().to(accounts::list_accounts)));
+        .service(resource("/api/accounts").route(web::get().to(accounts::list_accounts)))
+        .service(
+            resource("/api/bulk-transfers/{id}/approve")
+                .route(web::post().to(bulk::decide::approve)),
+        )
+        .service(
+            resource("/api/bulk-transfers/{id}/reject").route(web::post().to(bulk::decide::reject)),
+        )
+        .service(
+            resource("/api/bulk-transfers/{id}/cancel").route(web::post().to(bulk::decide::cancel)),
+        )
+        .service(
+            resource("/api/bulk-transfers/{id}/retry").route(web::post().to(bulk::retry::retry)),
+        )
+        .service(resource("/api/organisation/policy").route(web::get().to(organisation::policy)));
 }

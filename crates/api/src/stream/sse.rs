@@ -33,7 +33,7 @@ pub fn snapshot_by_id(pool: &DbPool, bulk_id: &str) -> Option<ProgressEvent> {
 }
 
 fn event_of(b: &db::models::Bulk) -> Option<ProgressEvent> {
-    let state = BulkState::parse(&b.state).ok()?;
+    let state: BulkState = *b.state;
     Some(ProgressEvent::new(
         &b.bulk_id,
         state,

@@ -1,11 +1,11 @@
-//! The data every test starts with: CNSS (a GESTIONNAIRE, a SUPERVISEUR, an inactive user, an XOF
-//! account) and a second organisation (one GESTIONNAIRE, an XOF account).
+//! The data every test starts with: CNSS (a GESTIONNAIRE, a SUPERVISEUR, an inactive user, an
+//! APPROBATEUR, an XOF account) and a second organisation (one GESTIONNAIRE, an XOF account).
 
 use db::DbPool;
 use db::models::{NewAccount, NewUser, now};
 use db::queries::{accounts, orgs, users};
 
-use super::{BALANCE, GESTIONNAIRE, INACTIVE, OTHER_ORG_USER, SUPERVISEUR};
+use super::{APPROBATEUR, BALANCE, GESTIONNAIRE, INACTIVE, OTHER_ORG_USER, SUPERVISEUR};
 
 fn add_user(c: &mut db::DbConn, org: i64, (name, pw): (&str, &str), role: &str, active: bool) {
     let hash = bcrypt::hash(pw, 4).unwrap();
@@ -52,6 +52,7 @@ pub fn seed(pool: &DbPool, balance: i64) -> (i64, i64, i64) {
     add_user(c, cnss.id, GESTIONNAIRE, "GESTIONNAIRE", true);
     add_user(c, cnss.id, SUPERVISEUR, "SUPERVISEUR", true);
     add_user(c, cnss.id, INACTIVE, "GESTIONNAIRE", false);
+    add_user(c, cnss.id, APPROBATEUR, "APPROBATEUR", true);
     let account_pk = add_account(c, cnss.id, "CNSS-XOF-001", balance);
     let other = orgs::create(c, "AUTRE-CAISSE").unwrap();
     add_user(c, other.id, OTHER_ORG_USER, "GESTIONNAIRE", true);

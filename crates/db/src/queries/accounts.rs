@@ -159,3 +159,18 @@ pub fn apply_settlement(
     }
     Ok(())
 }
+
+/// Releases `amount` of a reservation back to available (a run rejected or cancelled before any
+/// row was sent), with its RELEASE journal line, inside the caller's transaction.
+pub fn release(
+    conn: &mut DbConn,
+    account_pk: i64,
+    bulk_pk: Option<i64>,
+    amount: i64,
+) -> DbResult<()> {
+    if amount <= 0 {
+        return Err(DbError::Corrupt("release amount must be positive".into()));
+    }
+    apply_settlement(conn, account_pk, 0, amount)?;
+    journal(conn, account_pk, bulk_pk, None, LedgerKind::Release, amount)
+}

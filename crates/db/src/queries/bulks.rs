@@ -7,12 +7,16 @@ use domain::BulkState;
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{Bulk, NewBulk, NewTransfer, now};
-use crate::queries::accounts;
+use crate::queries::{accounts, period, runs};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 
-/// Rows per multi-row INSERT: 11 binds a row stays well under both backends' parameter limits.
+/// Rows per multi-row INSERT: 12 binds a row stays well under both backends' parameter limits.
 const INSERT_CHUNK: usize = 2_000;
+
+/// States of an earlier run with the same file that do not make a new upload a duplicate: nothing
+/// of it was paid, or nothing will be.
+const NOT_A_DUPLICATE: [&str; 3] = ["FAILED", "REJECTED", "CANCELLED"];
 
 /// Stores a bulk, all its transfer rows and the reservation of its total in ONE transaction:
 /// either everything is written or nothing is. `rows[i].bulk_pk` is filled in here.
@@ -55,7 +59,7 @@ pub fn create_unique(
                 .filter(b::organisation_id.eq(bulk.organisation_id))
                 .filter(b::file_sha256.eq(&bulk.file_sha256))
                 .filter(b::created_at.ge(since))
-                .filter(b::state.ne(BulkState::Failed.as_str()))
+                .filter(b::state.ne_all(NOT_A_DUPLICATE))
                 .filter(b::id.ne(bulk_pk))
                 .select(Bulk::as_select())
                 .first(c)
@@ -68,6 +72,14 @@ pub fn create_unique(
         }
         for chunk in rows.chunks(INSERT_CHUNK) {
             insert_transfers(c, chunk)?;
+        }
+        if let Some(p) = &bulk.period {
+            // A payee claimed meanwhile by another run of the period: the primary key refuses it
+            // and the whole upload rolls back; the caller names the lines.
+            period::claim_bulk(c, bulk.organisation_id, p, bulk_pk).map_err(|e| match e {
+                DbError::Conflict(_) => DbError::AlreadyPaidInPeriod(Vec::new()),
+                other => other,
+            })?;
         }
         get(c, bulk_pk)
     })
@@ -129,6 +141,18 @@ pub fn list_for_org(
     before: Option<i64>,
     limit: i64,
 ) -> DbResult<Vec<Bulk>> {
+    list_filtered(conn, org, state, None, before, limit)
+}
+
+/// [`list_for_org`] also filtered by pension period.
+pub fn list_filtered(
+    conn: &mut DbConn,
+    org: i64,
+    state: Option<&str>,
+    period: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<Bulk>> {
     let mut q = b::bulk_transfers
         .filter(b::organisation_id.eq(org))
         .select(Bulk::as_select())
@@ -137,6 +161,9 @@ pub fn list_for_org(
         .into_boxed();
     if let Some(s) = state {
         q = q.filter(b::state.eq(s.to_string()));
+    }
+    if let Some(p) = period {
+        q = q.filter(b::period.eq(p.to_string()));
     }
     if let Some(before) = before {
         q = q.filter(b::id.lt(before));
@@ -165,26 +192,30 @@ pub fn find_recent_by_sha(
         .filter(b::organisation_id.eq(org))
         .filter(b::file_sha256.eq(sha))
         .filter(b::created_at.ge(since))
-        .filter(b::state.ne(BulkState::Failed.as_str()))
+        .filter(b::state.ne_all(NOT_A_DUPLICATE))
         .order(b::id.desc())
         .select(Bulk::as_select())
         .first(conn)
         .optional()?)
 }
 
-/// `PENDING → PROCESSING`; `false` if the bulk was not PENDING (a duplicate job).
+/// `PENDING → PROCESSING`; `false` if the bulk was not PENDING (a duplicate job, or a run
+/// cancelled, or one still waiting for approval or its schedule).
 pub fn mark_processing(conn: &mut DbConn, bulk_pk: i64) -> DbResult<bool> {
-    let n = diesel::update(
-        b::bulk_transfers
-            .find(bulk_pk)
-            .filter(b::state.eq(BulkState::Pending.as_str())),
-    )
-    .set((
-        b::state.eq(BulkState::Processing.as_str()),
-        b::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    match runs::transition(conn, bulk_pk, BulkState::Pending, BulkState::Processing) {
+        Ok(_) => Ok(true),
+        Err(DbError::InvalidState(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Public ids of the retry runs of a run, oldest first, with their states.
+pub fn children(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Vec<(String, String)>> {
+    Ok(b::bulk_transfers
+        .filter(b::parent_bulk_pk.eq(bulk_pk))
+        .order(b::id.asc())
+        .select((b::bulk_id, b::state))
+        .load(conn)?)
 }
 
 /// Marks activity on a bulk (the sweep treats a PROCESSING bulk without activity as stalled).

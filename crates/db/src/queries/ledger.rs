@@ -61,3 +61,12 @@ pub fn count_for_bulk(conn: &mut DbConn, bulk_pk: i64) -> DbResult<i64> {
         .count()
         .get_result(conn)?)
 }
+
+/// The journal lines of one bulk, oldest first.
+pub fn for_bulk(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Vec<crate::models::LedgerEntry>> {
+    Ok(le::ledger_entries
+        .filter(le::bulk_pk.eq(bulk_pk))
+        .order(le::id.asc())
+        .select(crate::models::LedgerEntry::as_select())
+        .load(conn)?)
+}

@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod bulks;
 pub mod ledger;
 pub mod orgs;
+pub mod period;
+pub mod runs;
 pub mod security;
 pub mod settle;
 pub mod sweep;

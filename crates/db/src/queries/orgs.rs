@@ -35,3 +35,22 @@ pub fn find_by_name(conn: &mut DbConn, name: &str) -> DbResult<Option<Organisati
         .first(conn)
         .optional()?)
 }
+
+/// Stores an organisation's payment-run policy.
+pub fn set_policy(
+    conn: &mut DbConn,
+    id: i64,
+    policy: &domain::OrgPolicy,
+) -> DbResult<Organisation> {
+    let n = diesel::update(o::organisations.find(id))
+        .set((
+            o::approval_mode.eq(policy.approval.as_str()),
+            o::approval_threshold.eq(policy.approval_threshold),
+            o::period_guard.eq(policy.period_guard),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    get(conn, id)
+}

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{NewLedgerEntry, now};
-use crate::queries::accounts;
+use crate::queries::{accounts, period};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 use crate::schema::ledger_entries::dsl as le;
@@ -280,9 +280,14 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
         if let Some(fin) = BulkState::final_from_counts(ok, ko, total)
             && !state.is_final()
         {
-            diesel::update(b::bulk_transfers.find(*bulk_pk))
-                .set((b::state.eq(fin.as_str()), b::completed_at.eq(Some(at))))
-                .execute(c)?;
+            state.transition(fin).map_err(DbError::Transition)?;
+            diesel::update(
+                b::bulk_transfers
+                    .find(*bulk_pk)
+                    .filter(b::state.eq(state.as_str())),
+            )
+            .set((b::state.eq(fin.as_str()), b::completed_at.eq(Some(at))))
+            .execute(c)?;
             state = fin;
             became_final = true;
         }
@@ -313,6 +318,13 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
     for chunk in journal.chunks(2_000) {
         insert_journal(c, chunk)?;
     }
+    // A payee whose payment FAILED may be paid by another run of the same period.
+    let failed: Vec<i64> = journal
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Release.as_str())
+        .filter_map(|e| e.transfer_pk)
+        .collect();
+    period::release_transfers(c, &failed)?;
     Ok(out)
 }
 

@@ -45,3 +45,14 @@ pub fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> DbResult<boo
         .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Changes a user's role (an organisation promoting a manager to approver, say).
+pub fn set_role(conn: &mut DbConn, id: i64, role: domain::Role) -> DbResult<()> {
+    let n = diesel::update(u::users.find(id))
+        .set(u::role.eq(role.as_str()))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    Ok(())
+}

@@ -105,7 +105,7 @@ pub fn bulk_spec(w: &World, account: &Account, amounts: &[i64]) -> (NewBulk, Vec
         currency: account.currency.clone(),
         total_amount: amounts.iter().sum(),
         total_count: i64::try_from(amounts.len()).expect("count"),
-        state: "PENDING".into(),
+        state: domain::BulkState::Pending.into(),
         file_sha256: domain::sha256_hex(domain::new_bulk_id().as_bytes()),
         file_name: Some("pensions.csv".into()),
         idempotency_key: None,
@@ -113,6 +113,10 @@ pub fn bulk_spec(w: &World, account: &Account, amounts: &[i64]) -> (NewBulk, Vec
         created_by: w.user.id,
         created_at: at,
         updated_at: at,
+        period: None,
+        execute_at: None,
+        approval_required: false,
+        parent_bulk_pk: None,
     };
     let rows = amounts
         .iter()
@@ -126,9 +130,10 @@ pub fn bulk_spec(w: &World, account: &Account, amounts: &[i64]) -> (NewBulk, Vec
             party_identifier: format!("2250700{i:05}"),
             payee_name: Some(format!("Pensioner {i}")),
             amount,
-            status: "PENDING".into(),
+            status: domain::TransferStatus::Pending.into(),
             created_at: at,
             updated_at: at,
+            repeat_in_period: false,
         })
         .collect();
     (bulk, rows)
@@ -151,7 +156,10 @@ pub fn claimed_bulk(conn: &mut DbConn, w: &World, amounts: &[i64]) -> (Bulk, Vec
 
 /// Status of one transfer row.
 pub fn status_of(conn: &mut DbConn, transfer_pk: i64) -> String {
-    transfers::get(conn, transfer_pk).expect("transfer").status
+    transfers::get(conn, transfer_pk)
+        .expect("transfer")
+        .status
+        .to_string()
 }
 
 /// Number of journal lines (all accounts).

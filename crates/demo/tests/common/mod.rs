@@ -102,6 +102,7 @@ impl Stack {
             let creds = api::DemoCredentials {
                 gestionnaire_password: USER.1.into(),
                 superviseur_password: "superviseur123".into(),
+                approbateur_password: "approbateur123".into(),
             };
             api::seed_demo_with(&seed_pool, 4, &creds)
         })
@@ -246,7 +247,7 @@ impl Stack {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let b = self.db_state(bulk).await;
-            if BulkState::parse(&b.state).unwrap().is_final() {
+            if b.state.is_final() {
                 return b;
             }
             assert!(

@@ -28,7 +28,7 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
         tracing::warn!(bulk_id = %job.bulk_id, "chunk job for an unknown bulk; dropped");
         return Ok(());
     };
-    if domain::BulkState::parse(&bulk.state).is_ok_and(|s| s.is_final()) {
+    if bulk.state.is_final() {
         return Ok(());
     }
     let account_pk = bulk.account_pk;

@@ -168,6 +168,29 @@ impl Harness {
 
     /// Like [`Harness::submit`], from another organisation's account `(org, user, account)`.
     pub async fn submit_as(&self, who: (i64, i64, i64), rows: &[(&str, String, i64)]) -> Bulk {
+        self.submit_full(who, rows, None).await
+    }
+
+    /// Stores a run SCHEDULED for `execute_at` (nothing queued: the sweep starts it).
+    pub async fn submit_scheduled(
+        &self,
+        rows: &[(&str, String, i64)],
+        execute_at: chrono::NaiveDateTime,
+    ) -> Bulk {
+        self.submit_full(
+            (self.org_pk, self.user_pk, self.account_pk),
+            rows,
+            Some(execute_at),
+        )
+        .await
+    }
+
+    async fn submit_full(
+        &self,
+        who: (i64, i64, i64),
+        rows: &[(&str, String, i64)],
+        execute_at: Option<chrono::NaiveDateTime>,
+    ) -> Bulk {
         let (org_pk, user_pk, account_pk) = who;
         let total: i64 = rows.iter().map(|r| r.2).sum();
         let at = now();
@@ -178,7 +201,7 @@ impl Harness {
             currency: "XOF".into(),
             total_amount: total,
             total_count: rows.len() as i64,
-            state: "PENDING".into(),
+            state: domain::BulkState::start_state(false, execute_at.is_some()).into(),
             file_sha256: uuid::Uuid::new_v4().to_string(),
             file_name: None,
             idempotency_key: None,
@@ -186,6 +209,10 @@ impl Harness {
             created_by: user_pk,
             created_at: at,
             updated_at: at,
+            period: None,
+            execute_at,
+            approval_required: false,
+            parent_bulk_pk: None,
         };
         let mut trs: Vec<NewTransfer> = rows
             .iter()
@@ -199,9 +226,10 @@ impl Harness {
                 party_identifier: id.clone(),
                 payee_name: None,
                 amount: *amount,
-                status: "PENDING".into(),
+                status: domain::TransferStatus::Pending.into(),
                 created_at: at,
                 updated_at: at,
+                repeat_in_period: false,
             })
             .collect();
         let bulk = {

@@ -48,6 +48,101 @@ pub struct UploadRequest {
     pub allow_duplicate_payees: Option<bool>,
     /// Accept a file already uploaded in the last 24 hours.
     pub force: Option<bool>,
+    /// Pension period `YYYY-MM` (required when the organisation's period guard is on): a payee
+    /// already paid, or being paid, in another run of the period makes the file fail.
+    #[schema(example = "2026-11")]
+    pub period: Option<String>,
+    /// RFC 3339 time before which the run does not start (it waits in SCHEDULED).
+    #[schema(example = "2026-12-01T08:00:00Z")]
+    pub execute_at: Option<String>,
+    /// Row count printed on the payment order: a file with another count is refused.
+    pub expected_count: Option<i64>,
+    /// Total (minor units) printed on the payment order: a file with another total is refused.
+    pub expected_total: Option<i64>,
+    /// Accept payees already paid in the period (flagged `repeatInPeriod`; approval then required).
+    pub allow_repeat_in_period: Option<bool>,
+}
+
+/// The run-level fields of an upload, checked.
+#[derive(Debug, Clone, Default)]
+struct RunFields {
+    period: Option<domain::Period>,
+    execute_at: Option<chrono::NaiveDateTime>,
+    expected_count: Option<i64>,
+    expected_total: Option<i64>,
+    allow_repeat: bool,
+}
+
+fn run_fields(form: &crate::upload::UploadForm) -> Result<RunFields, ApiError> {
+    let period = form
+        .period
+        .as_deref()
+        .map(|p| {
+            domain::Period::parse(p)
+                .map_err(|e| ApiError::unprocessable("invalid_period", e.to_string()))
+        })
+        .transpose()?;
+    let execute_at = form
+        .execute_at
+        .as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.naive_utc())
+                .map_err(|e| {
+                    ApiError::unprocessable(
+                        "invalid_execute_at",
+                        format!("execute_at must be an RFC 3339 time (2026-12-01T08:00:00Z): {e}"),
+                    )
+                })
+        })
+        .transpose()?;
+    let number = |name: &str, v: Option<&str>| -> Result<Option<i64>, ApiError> {
+        v.map(|v| match v.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ApiError::unprocessable(
+                "invalid_field",
+                format!("`{name}` must be a positive whole number"),
+            )),
+        })
+        .transpose()
+    };
+    Ok(RunFields {
+        period,
+        execute_at,
+        expected_count: number("expected_count", form.expected_count.as_deref())?,
+        expected_total: number("expected_total", form.expected_total.as_deref())?,
+        allow_repeat: form.allow_repeat_in_period,
+    })
+}
+
+/// 422 `already_paid_in_period`, one problem per line of a payee another run of the period holds.
+fn already_paid(conflicts: &[db::queries::period::Conflict], rows: &[NewTransfer]) -> ApiError {
+    let mut details = Vec::new();
+    for r in rows {
+        if let Some(c) = conflicts.iter().find(|c| {
+            c.party_id_type == r.party_id_type && c.party_identifier == r.party_identifier
+        }) {
+            details.push(serde_json::json!({
+                "line": r.line,
+                "field": "partyIdentifier",
+                "code": "already_paid_in_period",
+                "message": format!(
+                    "{} {} is already paid, or being paid, in this period by {}",
+                    r.party_id_type, r.party_identifier, c.bulk_id
+                ),
+                "bulkTransferId": c.bulk_id,
+            }));
+        }
+    }
+    ApiError::Unprocessable {
+        code: "already_paid_in_period",
+        message: format!(
+            "{} line(s) pay someone already paid in this period by another run; nothing was \
+             stored (allow_repeat_in_period=true accepts them, with approval)",
+            details.len()
+        ),
+        details,
+    }
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -136,9 +231,17 @@ struct Intake {
     key: Option<String>,
     callback_url: Option<String>,
     file_name: Option<String>,
+    run: RunFields,
 }
 
 fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
+    let policy = db::queries::orgs::get(c, i.org)?.policy()?;
+    if policy.period_guard && i.run.period.is_none() {
+        return Err(ApiError::unprocessable(
+            "period_required",
+            "your organisation pays by pension period: send period=YYYY-MM",
+        ));
+    }
     let currency = i.parsed.currency.code();
     let account = accounts::find_for_org(c, i.org, currency)?.ok_or_else(|| {
         ApiError::unprocessable(
@@ -147,22 +250,7 @@ fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
         )
     })?;
     let at = now();
-    let new_bulk = NewBulk {
-        bulk_id: domain::new_bulk_id(),
-        organisation_id: i.org,
-        account_pk: account.id,
-        currency: currency.to_string(),
-        total_amount: i.parsed.total_amount.minor(),
-        total_count: i64::try_from(i.parsed.rows.len()).map_err(ApiError::internal)?,
-        state: BulkState::Pending.as_str().to_string(),
-        file_sha256: i.sha.clone(),
-        file_name: i.file_name,
-        idempotency_key: i.key.clone(),
-        callback_url: i.callback_url,
-        created_by: i.user,
-        created_at: at,
-        updated_at: at,
-    };
+    let period = i.run.period.as_ref().map(|p| p.as_str().to_string());
     let mut rows = i
         .parsed
         .rows
@@ -176,17 +264,69 @@ fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
             party_identifier: r.party_identifier.as_str().to_string(),
             payee_name: r.payee_name,
             amount: r.amount.minor(),
-            status: TransferStatus::Pending.as_str().to_string(),
+            status: TransferStatus::Pending.into(),
             created_at: at,
             updated_at: at,
+            repeat_in_period: false,
         })
         .collect::<Vec<_>>();
+    let mut repeats = false;
+    if let Some(p) = &period {
+        let payees: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.party_id_type.as_str(), r.party_identifier.as_str()))
+            .collect();
+        let conflicts = db::queries::period::conflicts(c, i.org, p, &payees, None)?;
+        if !conflicts.is_empty() && !i.run.allow_repeat {
+            return Err(already_paid(&conflicts, &rows));
+        }
+        for r in rows.iter_mut() {
+            r.repeat_in_period = conflicts.iter().any(|x| {
+                x.party_id_type == r.party_id_type && x.party_identifier == r.party_identifier
+            });
+            repeats |= r.repeat_in_period;
+        }
+    }
+    let total = i.parsed.total_amount.minor();
+    let needs_approval = policy.requires_approval(total, repeats);
+    let later = i.run.execute_at.is_some_and(|e| e > at);
+    let new_bulk = NewBulk {
+        bulk_id: domain::new_bulk_id(),
+        organisation_id: i.org,
+        account_pk: account.id,
+        currency: currency.to_string(),
+        total_amount: i.parsed.total_amount.minor(),
+        total_count: i64::try_from(rows.len()).map_err(ApiError::internal)?,
+        state: BulkState::start_state(needs_approval, later).into(),
+        file_sha256: i.sha.clone(),
+        file_name: i.file_name,
+        idempotency_key: i.key.clone(),
+        callback_url: i.callback_url,
+        created_by: i.user,
+        created_at: at,
+        updated_at: at,
+        period: period.clone(),
+        execute_at: i.run.execute_at,
+        approval_required: needs_approval,
+        parent_bulk_pk: None,
+    };
     // Checked again inside the storing transaction: two identical uploads racing each other
     // cannot both pass the early check above.
     let duplicate_since = (!i.force).then(|| at - DUPLICATE_WINDOW);
     match bulks::create_unique(c, &new_bulk, &mut rows, duplicate_since) {
         Ok(b) => Ok(Stored::Created(b)),
         Err(DbError::DuplicateFile(b)) => Err(duplicate_file(&b)),
+        // Another run of the period claimed one of these payees between the check and the
+        // commit: name the lines now.
+        Err(DbError::AlreadyPaidInPeriod(_)) => {
+            let p = period.unwrap_or_default();
+            let payees: Vec<(&str, &str)> = rows
+                .iter()
+                .map(|r| (r.party_id_type.as_str(), r.party_identifier.as_str()))
+                .collect();
+            let conflicts = db::queries::period::conflicts(c, i.org, &p, &payees, None)?;
+            Err(already_paid(&conflicts, &rows))
+        }
         // A concurrent request with the same key committed first: behave as if it had been seen.
         Err(DbError::Conflict(_)) if i.key.is_some() => {
             let key = i.key.as_deref().unwrap_or_default();
@@ -220,7 +360,8 @@ fn accepted(b: &Bulk, replayed: bool) -> HttpResponse {
     res.json(BulkAccepted::new(b))
 }
 
-async fn enqueue(state: &AppState, bulk_id: &str) {
+/// Queues a run that may start now (a queue outage leaves it PENDING for the recovery sweep).
+pub async fn enqueue(state: &AppState, bulk_id: &str) {
     let job = BulkJob {
         bulk_id: bulk_id.to_string(),
     };
@@ -268,6 +409,7 @@ pub async fn create(
     user.require_bulk_creator()?;
     let key = idempotency_key(&req)?;
     let form = read_upload(&req, payload, state.settings.max_upload_bytes).await?;
+    let run = run_fields(&form)?;
     let callback_url = form
         .callback_url
         .as_deref()
@@ -295,6 +437,14 @@ pub async fn create(
     let parsed = web::block(move || domain::parse_csv(&file, &opts))
         .await?
         .map_err(invalid_file)?;
+    let count = i64::try_from(parsed.rows.len()).map_err(ApiError::internal)?;
+    domain::check_declared_totals(
+        run.expected_count,
+        run.expected_total,
+        count,
+        parsed.total_amount.minor(),
+    )
+    .map_err(|e| ApiError::unprocessable("declared_totals_mismatch", e.to_string()))?;
 
     let intake = Intake {
         force,
@@ -305,15 +455,19 @@ pub async fn create(
         key,
         callback_url,
         file_name: form.file_name,
+        run,
     };
     match state.db(move |c| store(c, intake)).await? {
         Stored::Replayed(b) => Ok(accepted(&b, true)),
         Stored::Created(b) => {
             tracing::info!(
                 bulk_id = %b.bulk_id, total = b.total_count, amount = b.total_amount,
-                "bulk stored and funds reserved"
+                state = %b.state, "bulk stored and funds reserved"
             );
-            enqueue(&state, &b.bulk_id).await;
+            // Waiting for approval or for its time: queued by the approval or by the sweep.
+            if *b.state == BulkState::Pending {
+                enqueue(&state, &b.bulk_id).await;
+            }
             Ok(accepted(&b, false))
         }
     }

@@ -1,9 +1,7 @@
 //! `GET /api/bulk-transfers`.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, web};
-use db::queries::{bulks, users};
+use db::queries::bulks;
 use domain::BulkState;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,8 +26,10 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
-    /// Only bulks in this state.
+    /// Only runs in this state.
     pub state: Option<String>,
+    /// Only runs of this pension period (`YYYY-MM`).
+    pub period: Option<String>,
 }
 
 /// One page of bulks, newest first.
@@ -68,31 +68,38 @@ pub async fn list(
             BulkState::parse(s.trim()).map_err(|_| {
                 ApiError::unprocessable(
                     "invalid_state",
-                    "state must be PENDING, PROCESSING, COMPLETED, PARTIALLY_COMPLETED or FAILED",
+                    "state must be AWAITING_APPROVAL, SCHEDULED, PENDING, PROCESSING, COMPLETED, \
+                     PARTIALLY_COMPLETED, FAILED, REJECTED or CANCELLED",
                 )
             })
+        })
+        .transpose()?;
+    let period = q
+        .period
+        .as_deref()
+        .map(|p| {
+            domain::Period::parse(p)
+                .map(|p| p.as_str().to_string())
+                .map_err(|e| ApiError::unprocessable("invalid_period", e.to_string()))
         })
         .transpose()?;
     let org = user.org_id;
     let body = state
         .db(move |c| {
-            let mut rows =
-                bulks::list_for_org(c, org, filter.map(|s| s.as_str()), before, limit + 1)?;
+            let mut rows = bulks::list_filtered(
+                c,
+                org,
+                filter.map(|s| s.as_str()),
+                period.as_deref(),
+                before,
+                limit + 1,
+            )?;
             let cap = usize::try_from(limit).unwrap_or(usize::MAX);
             let more = rows.len() > cap;
             rows.truncate(cap);
-            let mut names: HashMap<i64, String> = HashMap::new();
             let mut items = Vec::with_capacity(rows.len());
             for b in &rows {
-                let name = match names.get(&b.created_by) {
-                    Some(n) => n.clone(),
-                    None => {
-                        let n = users::get(c, b.created_by)?.username;
-                        names.insert(b.created_by, n.clone());
-                        n
-                    }
-                };
-                items.push(BulkSummary::new(b, name));
+                items.push(BulkSummary::load(c, b)?);
             }
             Ok(BulkList {
                 items,

@@ -1,8 +1,10 @@
 //! `/api/bulk-transfers`: upload, status, list, report.
 
 pub mod create;
+pub mod decide;
 pub mod list;
 pub mod report;
+pub mod retry;
 pub mod status;
 pub mod views;
 

@@ -52,7 +52,7 @@ fn encode_rows(rows: &[Transfer], currency: &str) -> Result<Bytes, ApiError> {
             escape_cell(t.payee_name.as_deref().unwrap_or("")),
             Cow::Borrowed(amount.as_str()),
             escape_cell(currency),
-            escape_cell(&t.status),
+            escape_cell(t.status.as_str()),
             escape_cell(&t.mojaloop_transfer_id),
             escape_cell(t.error_code.as_deref().unwrap_or("")),
             escape_cell(t.error_message.as_deref().unwrap_or("")),

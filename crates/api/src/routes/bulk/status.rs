@@ -1,7 +1,7 @@
 //! `GET /api/bulk-transfers/{id}/status`.
 
 use actix_web::{HttpResponse, web};
-use db::queries::{bulks, transfers, users};
+use db::queries::{bulks, transfers};
 use domain::TransferStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -26,7 +26,8 @@ pub struct StatusQuery {
     pub limit: Option<i64>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
-    /// Only transfers in this status (`PENDING`, `PROCESSING`, `UNKNOWN`, `COMPLETED`, `FAILED`).
+    /// Only transfers in this status (`PENDING`, `PROCESSING`, `UNKNOWN`, `COMPLETED`, `FAILED`,
+    /// `CANCELLED`).
     pub status: Option<String>,
 }
 
@@ -71,7 +72,7 @@ pub async fn status(
             TransferStatus::parse(s.trim()).map_err(|_| {
                 ApiError::unprocessable(
                     "invalid_status",
-                    "status must be PENDING, PROCESSING, UNKNOWN, COMPLETED or FAILED",
+                    "status must be PENDING, PROCESSING, UNKNOWN, COMPLETED, FAILED or CANCELLED",
                 )
             })
         })
@@ -89,13 +90,12 @@ pub async fn status(
             } else {
                 None
             };
-            let creator = users::get(c, bulk.created_by)?.username;
             Ok(BulkStatus {
                 transfers: rows
                     .iter()
                     .map(|t| TransferView::new(t, &bulk.currency))
                     .collect(),
-                summary: BulkSummary::new(&bulk, creator),
+                summary: BulkSummary::load(c, &bulk)?,
                 next_cursor,
             })
         })

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use db::models::{Bulk, Transfer};
-use domain::{BulkState, ProgressEvent};
+use db::queries::{bulks, users};
+use db::{DbConn, DbError};
+use domain::ProgressEvent;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,7 +35,7 @@ impl BulkAccepted {
     pub fn new(b: &Bulk) -> BulkAccepted {
         BulkAccepted {
             bulk_transfer_id: b.bulk_id.clone(),
-            state: b.state.clone(),
+            state: b.state.to_string(),
             total: b.total_count,
             total_amount: b.total_amount,
             currency: b.currency.clone(),
@@ -48,7 +50,8 @@ pub struct BulkSummary {
     /// Id (`bulk-<uuid>`).
     #[schema(example = "bulk-9f1c2d3e-0000-4000-8000-000000000001")]
     pub bulk_transfer_id: String,
-    /// `PENDING`, `PROCESSING`, `COMPLETED`, `PARTIALLY_COMPLETED` or `FAILED`.
+    /// `AWAITING_APPROVAL`, `SCHEDULED`, `PENDING`, `PROCESSING`, `COMPLETED`,
+    /// `PARTIALLY_COMPLETED`, `FAILED`, `REJECTED` or `CANCELLED`.
     #[schema(example = "PROCESSING")]
     pub state: String,
     /// ISO-4217 code.
@@ -92,27 +95,112 @@ pub struct BulkSummary {
     /// Completion-notice URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// SHA-256 (hex) of the uploaded file: what an approver approves (`approve` takes it back).
+    pub file_sha256: String,
+    /// Pension period (`YYYY-MM`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// Not started before this (SCHEDULED).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execute_at: Option<DateTime<Utc>>,
+    /// Whether the organisation's policy asked for a second person's approval.
+    pub approval_required: bool,
+    /// Who approved it, when, and the file hash they approved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Decision>,
+    /// Who rejected it, when, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<Decision>,
+    /// Who cancelled it and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<Decision>,
+    /// The run whose FAILED rows this run retries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_bulk_transfer_id: Option<String>,
+    /// Runs retrying this run's FAILED rows, oldest first.
+    pub child_bulk_transfer_ids: Vec<String>,
+}
+
+/// An approval, rejection or cancellation.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Username.
+    #[schema(example = "approbateur")]
+    pub by: String,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// The approved file's hash (approvals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
+    /// The reason (rejections).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl BulkSummary {
-    /// From the stored bulk and the uploader's username.
-    pub fn new(b: &Bulk, created_by: String) -> BulkSummary {
-        let progress = match BulkState::parse(&b.state) {
-            Ok(state) => {
-                ProgressEvent::new(
-                    &b.bulk_id,
-                    state,
-                    b.succeeded_count,
-                    b.failed_count,
-                    b.total_count,
-                )
-                .progress_percent
-            }
-            Err(_) => 0.0,
+    /// From the stored bulk, with the usernames and linked runs read from the database.
+    pub fn load(c: &mut DbConn, b: &Bulk) -> Result<BulkSummary, DbError> {
+        let mut name = |pk: i64| users::get(c, pk).map(|u| u.username);
+        let created_by = name(b.created_by)?;
+        let approval = match (b.approved_by, b.approved_at) {
+            (Some(by), Some(at)) => Some(Decision {
+                by: name(by)?,
+                at: utc(at),
+                file_sha256: b.approved_sha256.clone(),
+                reason: None,
+            }),
+            _ => None,
         };
+        let rejection = match (b.rejected_by, b.rejected_at) {
+            (Some(by), Some(at)) => Some(Decision {
+                by: name(by)?,
+                at: utc(at),
+                file_sha256: None,
+                reason: b.rejection_reason.clone(),
+            }),
+            _ => None,
+        };
+        let cancellation = match (b.cancelled_by, b.cancelled_at) {
+            (Some(by), Some(at)) => Some(Decision {
+                by: name(by)?,
+                at: utc(at),
+                file_sha256: None,
+                reason: None,
+            }),
+            _ => None,
+        };
+        let parent = match b.parent_bulk_pk {
+            Some(pk) => Some(bulks::get(c, pk)?.bulk_id),
+            None => None,
+        };
+        let children = bulks::children(c, b.id)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let mut s = BulkSummary::new(b, created_by);
+        s.approval = approval;
+        s.rejection = rejection;
+        s.cancellation = cancellation;
+        s.parent_bulk_transfer_id = parent;
+        s.child_bulk_transfer_ids = children;
+        Ok(s)
+    }
+
+    /// From the stored bulk and the uploader's username (decisions and linked runs left empty;
+    /// [`BulkSummary::load`] fills them).
+    pub fn new(b: &Bulk, created_by: String) -> BulkSummary {
+        let progress = ProgressEvent::new(
+            &b.bulk_id,
+            *b.state,
+            b.succeeded_count,
+            b.failed_count,
+            b.total_count,
+        )
+        .progress_percent;
         BulkSummary {
             bulk_transfer_id: b.bulk_id.clone(),
-            state: b.state.clone(),
+            state: b.state.to_string(),
             currency: b.currency.clone(),
             total: b.total_count,
             total_amount: b.total_amount,
@@ -128,6 +216,15 @@ impl BulkSummary {
             created_by,
             file_name: b.file_name.clone(),
             callback_url: b.callback_url.clone(),
+            file_sha256: b.file_sha256.clone(),
+            period: b.period.clone(),
+            execute_at: b.execute_at.map(utc),
+            approval_required: b.approval_required,
+            approval: None,
+            rejection: None,
+            cancellation: None,
+            parent_bulk_transfer_id: None,
+            child_bulk_transfer_ids: Vec::new(),
         }
     }
 }
@@ -158,9 +255,12 @@ pub struct TransferView {
     /// ISO-4217 code.
     #[schema(example = "XOF")]
     pub currency: String,
-    /// `PENDING`, `PROCESSING`, `UNKNOWN`, `COMPLETED` or `FAILED`.
+    /// `PENDING`, `PROCESSING`, `UNKNOWN`, `COMPLETED`, `FAILED` or `CANCELLED`.
     #[schema(example = "COMPLETED")]
     pub status: String,
+    /// The payee was already paid (or in payment) in another run of the same period; the file was
+    /// accepted with `allow_repeat_in_period`.
+    pub repeat_in_period: bool,
     /// UUID sent to the Mojaloop switch.
     pub mojaloop_transfer_id: String,
     /// Error code of a failed transfer.
@@ -189,7 +289,8 @@ impl TransferView {
             payee_name: t.payee_name.clone(),
             amount: t.amount,
             currency: currency.to_string(),
-            status: t.status.clone(),
+            status: t.status.to_string(),
+            repeat_in_period: t.repeat_in_period,
             mojaloop_transfer_id: t.mojaloop_transfer_id.clone(),
             error_code: t.error_code.clone(),
             error_message: t.error_message.clone(),
@@ -197,7 +298,7 @@ impl TransferView {
             attempts: t.attempt_count,
             retry_at: t
                 .retry_at
-                .filter(|_| t.status == domain::TransferStatus::Pending.as_str())
+                .filter(|_| *t.status == domain::TransferStatus::Pending)
                 .map(utc),
         }
     }

@@ -1,0 +1,281 @@
+//! The payment run's life after upload: approval, rejection, cancellation, scheduling.
+//!
+//! Every state change goes through [`transition`], which asks the domain's state machine first
+//! (an illegal change is [`DbError::Transition`], never a silent no-op) and then applies it with a
+//! conditional UPDATE on the state it expects, so two people (or a person and a worker) acting at
+//! once cannot both win: the loser gets [`DbError::InvalidState`] with the state it found.
+//! Rejecting or cancelling releases the run's whole reservation and its period claims in the same
+//! transaction, with one RELEASE journal line.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::{BulkState, TransferStatus};
+
+use crate::connection::DbConn;
+use crate::error::{DbError, DbResult};
+use crate::models::{Bulk, now};
+use crate::queries::{accounts, bulks, period};
+use crate::schema::bulk_transfers::dsl as b;
+use crate::schema::individual_transfers::dsl as t;
+
+/// Moves a run `from → to` if the domain allows it and the run is still in `from`. Returns the
+/// run afterwards; [`DbError::InvalidState`] when it was no longer in `from`.
+pub fn transition(
+    conn: &mut DbConn,
+    bulk_pk: i64,
+    from: BulkState,
+    to: BulkState,
+) -> DbResult<Bulk> {
+    from.transition(to).map_err(DbError::Transition)?;
+    let at = now();
+    let completed_at = to.is_final().then_some(at);
+    let n = diesel::update(
+        b::bulk_transfers
+            .find(bulk_pk)
+            .filter(b::state.eq(from.as_str())),
+    )
+    .set((
+        b::state.eq(to.as_str()),
+        b::updated_at.eq(at),
+        b::completed_at.eq(completed_at),
+    ))
+    .execute(conn)?;
+    let bulk = bulks::get(conn, bulk_pk)?;
+    if n == 0 {
+        return Err(DbError::InvalidState(*bulk.state));
+    }
+    Ok(bulk)
+}
+
+/// Who decides, and on what.
+#[derive(Debug, Clone)]
+pub struct Approval<'a> {
+    /// The APPROBATEUR.
+    pub user_pk: i64,
+    /// The file hash the approver saw.
+    pub file_sha256: &'a str,
+}
+
+/// Approves a run waiting for approval: never by its uploader ([`DbError::SameUser`]), only for
+/// the file the approver saw ([`DbError::FileHashMismatch`]). The run goes to SCHEDULED when its
+/// `execute_at` is still ahead, else PENDING (the caller queues it).
+pub fn approve(conn: &mut DbConn, bulk_pk: i64, approval: &Approval<'_>) -> DbResult<Bulk> {
+    conn.transaction::<_, DbError, _>(|c| {
+        let bulk = bulks::get(c, bulk_pk)?;
+        if *bulk.state != BulkState::AwaitingApproval {
+            return Err(DbError::InvalidState(*bulk.state));
+        }
+        if bulk.created_by == approval.user_pk {
+            return Err(DbError::SameUser);
+        }
+        if !bulk
+            .file_sha256
+            .eq_ignore_ascii_case(approval.file_sha256.trim())
+        {
+            return Err(DbError::FileHashMismatch);
+        }
+        let at = now();
+        let to = BulkState::after_approval(bulk.execute_at.is_some_and(|e| e > at));
+        transition(c, bulk_pk, BulkState::AwaitingApproval, to)?;
+        diesel::update(b::bulk_transfers.find(bulk_pk))
+            .set((
+                b::approved_by.eq(Some(approval.user_pk)),
+                b::approved_at.eq(Some(at)),
+                b::approved_sha256.eq(Some(bulk.file_sha256.as_str())),
+            ))
+            .execute(c)?;
+        bulks::get(c, bulk_pk)
+    })
+}
+
+/// Rejects a run waiting for approval: REJECTED, every row CANCELLED, reservation released.
+pub fn reject(conn: &mut DbConn, bulk_pk: i64, user_pk: i64, reason: &str) -> DbResult<Bulk> {
+    conn.transaction::<_, DbError, _>(|c| {
+        let bulk = bulks::get(c, bulk_pk)?;
+        if *bulk.state != BulkState::AwaitingApproval {
+            return Err(DbError::InvalidState(*bulk.state));
+        }
+        if bulk.created_by == user_pk {
+            return Err(DbError::SameUser);
+        }
+        transition(c, bulk_pk, BulkState::AwaitingApproval, BulkState::Rejected)?;
+        close_unsent(c, &bulk)?;
+        diesel::update(b::bulk_transfers.find(bulk_pk))
+            .set((
+                b::rejected_by.eq(Some(user_pk)),
+                b::rejected_at.eq(Some(now())),
+                b::rejection_reason.eq(Some(reason)),
+            ))
+            .execute(c)?;
+        bulks::get(c, bulk_pk)
+    })
+}
+
+/// Cancels a run no row of which was sent (AWAITING_APPROVAL, SCHEDULED, or PENDING before any
+/// claim): CANCELLED, every row CANCELLED, reservation released. A PENDING run a worker already
+/// started on is [`DbError::AlreadyStarted`], and nothing changes.
+pub fn cancel(conn: &mut DbConn, bulk_pk: i64, user_pk: i64) -> DbResult<Bulk> {
+    conn.transaction::<_, DbError, _>(|c| {
+        let bulk = bulks::get(c, bulk_pk)?;
+        let from = *bulk.state;
+        if from == BulkState::Processing {
+            return Err(DbError::AlreadyStarted);
+        }
+        if !from.is_cancellable() {
+            return Err(DbError::InvalidState(from));
+        }
+        transition(c, bulk_pk, from, BulkState::Cancelled).map_err(|e| match e {
+            // A worker started it between our read and our update.
+            DbError::InvalidState(BulkState::Processing) => DbError::AlreadyStarted,
+            other => other,
+        })?;
+        close_unsent(c, &bulk)?;
+        diesel::update(b::bulk_transfers.find(bulk_pk))
+            .set((
+                b::cancelled_by.eq(Some(user_pk)),
+                b::cancelled_at.eq(Some(now())),
+            ))
+            .execute(c)?;
+        bulks::get(c, bulk_pk)
+    })
+}
+
+/// Every row of a run that never started becomes CANCELLED and the whole reservation is released
+/// (one journal line). Refuses with [`DbError::AlreadyStarted`] if any row was claimed meanwhile:
+/// the conditional UPDATE then touches fewer rows than the run has (PostgreSQL waits for a claimer
+/// holding rows, then re-checks their status), and the caller's transaction rolls back.
+fn close_unsent(c: &mut DbConn, bulk: &Bulk) -> DbResult<()> {
+    TransferStatus::Pending
+        .transition(TransferStatus::Cancelled)
+        .map_err(DbError::Transition)?;
+    let at = now();
+    let n = diesel::update(
+        t::individual_transfers
+            .filter(t::bulk_pk.eq(bulk.id))
+            .filter(t::status.eq(TransferStatus::Pending.as_str())),
+    )
+    .set((
+        t::status.eq(TransferStatus::Cancelled.as_str()),
+        t::completed_at.eq(Some(at)),
+        t::updated_at.eq(at),
+    ))
+    .execute(c)?;
+    if i64::try_from(n).ok() != Some(bulk.total_count) {
+        return Err(DbError::AlreadyStarted);
+    }
+    accounts::release(c, bulk.account_pk, Some(bulk.id), bulk.total_amount)?;
+    period::release_bulk(c, bulk.id)?;
+    Ok(())
+}
+
+/// SCHEDULED runs whose time has come, oldest first, moved to PENDING (the caller queues them).
+pub fn start_due(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> DbResult<Vec<Bulk>> {
+    let due: Vec<i64> = b::bulk_transfers
+        .filter(b::state.eq(BulkState::Scheduled.as_str()))
+        .filter(b::execute_at.le(at))
+        .order(b::execute_at.asc())
+        .limit(limit)
+        .select(b::id)
+        .load(conn)?;
+    let mut started = Vec::with_capacity(due.len());
+    for pk in due {
+        match transition(conn, pk, BulkState::Scheduled, BulkState::Pending) {
+            Ok(bulk) => started.push(bulk),
+            // Another worker's sweep, or a cancellation, came first.
+            Err(DbError::InvalidState(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(started)
+}
+
+/// Creates a run retrying exactly the FAILED rows of a final run: new Mojaloop transferIds, the
+/// same payees, amounts, period and callback, linked to its parent (`parent_bulk_pk`), reserved
+/// like any upload, and waiting for approval when `needs_approval` says so. Refused while an
+/// earlier retry of the same run is still open ([`DbError::RetryOpen`]) or when there is nothing to
+/// retry ([`DbError::NothingToRetry`]).
+pub fn create_retry(
+    conn: &mut DbConn,
+    parent_pk: i64,
+    user_pk: i64,
+    needs_approval: impl Fn(i64) -> bool,
+) -> DbResult<Bulk> {
+    conn.transaction::<_, DbError, _>(|c| {
+        let parent = bulks::get(c, parent_pk)?;
+        let state = *parent.state;
+        if !matches!(
+            state,
+            BulkState::Completed | BulkState::PartiallyCompleted | BulkState::Failed
+        ) {
+            return Err(DbError::NothingToRetry(format!(
+                "the run is {state}: only a finished run's FAILED rows can be retried"
+            )));
+        }
+        if let Some((open, _)) = bulks::children(c, parent_pk)?
+            .into_iter()
+            .find(|(_, s)| BulkState::parse(s).is_ok_and(|s| !s.is_final()))
+        {
+            return Err(DbError::RetryOpen(open));
+        }
+        let failed: Vec<crate::models::Transfer> = t::individual_transfers
+            .filter(t::bulk_pk.eq(parent_pk))
+            .filter(t::status.eq(TransferStatus::Failed.as_str()))
+            .order(t::id.asc())
+            .select(crate::models::Transfer::as_select())
+            .load(c)?;
+        if failed.is_empty() {
+            return Err(DbError::NothingToRetry(
+                "the run has no FAILED row to retry".to_string(),
+            ));
+        }
+        let at = now();
+        let total = failed.iter().map(|r| r.amount).sum::<i64>();
+        let attempt = bulks::children(c, parent_pk)?.len() + 1;
+        let approval = needs_approval(total);
+        let new = crate::models::NewBulk {
+            bulk_id: domain::new_bulk_id(),
+            organisation_id: parent.organisation_id,
+            account_pk: parent.account_pk,
+            currency: parent.currency.clone(),
+            total_amount: total,
+            total_count: i64::try_from(failed.len()).unwrap_or(i64::MAX),
+            state: BulkState::start_state(approval, false).into(),
+            // Not a file: a hash of what the retry is, so the approver still approves one exact
+            // content and the duplicate guard never confuses it with an upload.
+            file_sha256: domain::sha256_hex(
+                format!("retry {} #{attempt}", parent.bulk_id).as_bytes(),
+            ),
+            file_name: parent
+                .file_name
+                .as_ref()
+                .map(|n| format!("{n} (retry {attempt})")),
+            idempotency_key: None,
+            callback_url: parent.callback_url.clone(),
+            created_by: user_pk,
+            created_at: at,
+            updated_at: at,
+            period: parent.period.clone(),
+            execute_at: None,
+            approval_required: approval,
+            parent_bulk_pk: Some(parent_pk),
+        };
+        let mut rows: Vec<crate::models::NewTransfer> = failed
+            .into_iter()
+            .map(|r| crate::models::NewTransfer {
+                bulk_pk: 0,
+                line: r.line,
+                transfer_id: r.transfer_id,
+                mojaloop_transfer_id: domain::new_mojaloop_transfer_id(),
+                party_id_type: r.party_id_type,
+                party_identifier: r.party_identifier,
+                payee_name: r.payee_name,
+                amount: r.amount,
+                status: TransferStatus::Pending.into(),
+                created_at: at,
+                updated_at: at,
+                repeat_in_period: false,
+            })
+            .collect();
+        bulks::create(c, &new, &mut rows)
+    })
+}
