@@ -16,7 +16,11 @@ const INSERT_CHUNK: usize = 2_000;
 
 /// States of an earlier run with the same file that do not make a new upload a duplicate: nothing
 /// of it was paid, or nothing will be.
-const NOT_A_DUPLICATE: [&str; 3] = ["FAILED", "REJECTED", "CANCELLED"];
+const NOT_A_DUPLICATE: [&str; 3] = [
+    BulkState::Failed.as_str(),
+    BulkState::Rejected.as_str(),
+    BulkState::Cancelled.as_str(),
+];
 
 /// Stores a bulk, all its transfer rows and the reservation of its total in ONE transaction:
 /// either everything is written or nothing is. `rows[i].bulk_pk` is filled in here.

@@ -105,7 +105,13 @@ struct Delta {
 /// others" on purpose: `IN ('PROCESSING','UNKNOWN')` matches the partial index on in-flight rows,
 /// which PostgreSQL then scans in full (dead entries of every row claimed so far included), making
 /// each settlement slower as a bulk progresses; `<> ALL(...)` lets it go by primary key only.
-const NOT_OPEN: [&str; 3] = ["PENDING", "COMPLETED", "FAILED"];
+/// (CANCELLED rows are never claimed, so never PROCESSING or UNKNOWN either.)
+const NOT_OPEN: [&str; 4] = [
+    TransferStatus::Pending.as_str(),
+    TransferStatus::Completed.as_str(),
+    TransferStatus::Failed.as_str(),
+    TransferStatus::Cancelled.as_str(),
+];
 
 /// Records a batch of outcomes in one transaction and returns the counters of every bulk whose
 /// counters changed. Rows already final are ignored.

@@ -47,7 +47,7 @@ impl BulkState {
     ];
 
     /// The wire / database spelling.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             BulkState::AwaitingApproval => "AWAITING_APPROVAL",
             BulkState::Scheduled => "SCHEDULED",

@@ -38,7 +38,7 @@ impl TransferStatus {
     ];
 
     /// The wire / database spelling.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             TransferStatus::Pending => "PENDING",
             TransferStatus::Processing => "PROCESSING",
