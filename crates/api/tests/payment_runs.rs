@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    APPROBATEUR, Backend, GESTIONNAIRE, OTHER_ORG_USER, Part, SUPERVISEUR, TestApp, assert_error,
-    fixture, spawn_app,
+    APPROBATEUR, Backend, GESTIONNAIRE, OTHER_ORG_APPROVER, OTHER_ORG_USER, Part, SUPERVISEUR,
+    TestApp, assert_error, fixture, spawn_app,
 };
 use db::queries::{bulks, ledger, orgs, transfers};
 use domain::{ApprovalMode, OrgPolicy};
@@ -536,16 +536,23 @@ async fn roles_and_policy(backend: Backend) {
     // Under the threshold: no approval needed.
     let body = json_of(upload_with(&app, &manager, &[]).await, 202).await;
     assert_eq!(body["state"], "PENDING");
-    let other = app.token(OTHER_ORG_USER).await;
     let bulk = body["bulkTransferId"].as_str().unwrap();
-    let res = post(
-        &app,
-        &other,
-        &format!("/api/bulk-transfers/{bulk}/approve"),
-        json!({"fileSha256": "x"}),
-    )
-    .await;
-    assert_error(res, 403, "forbidden").await;
+    // Another organisation's approver cannot even see it.
+    let other = app.token(OTHER_ORG_APPROVER).await;
+    for (action, body) in [
+        ("approve", json!({"fileSha256": "x"})),
+        ("reject", json!({"reason": "x"})),
+        ("cancel", json!({})),
+    ] {
+        let res = post(
+            &app,
+            &other,
+            &format!("/api/bulk-transfers/{bulk}/{action}"),
+            body,
+        )
+        .await;
+        assert_error(res, 404, "not_found").await;
+    }
     app.cleanup().await;
 }
 

@@ -90,6 +90,7 @@ pub const SUPERVISEUR: (&str, &str) = ("superviseur", "superviseur123");
 pub const INACTIVE: (&str, &str) = ("ancien", "ancien-pass-123");
 pub const APPROBATEUR: (&str, &str) = ("approbateur", "approbateur123");
 pub const OTHER_ORG_USER: (&str, &str) = ("autre", "autre-pass-123");
+pub const OTHER_ORG_APPROVER: (&str, &str) = ("autre-visa", "autre-visa-123");
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, Options::default()).await

@@ -5,7 +5,9 @@ use db::DbPool;
 use db::models::{NewAccount, NewUser, now};
 use db::queries::{accounts, orgs, users};
 
-use super::{APPROBATEUR, BALANCE, GESTIONNAIRE, INACTIVE, OTHER_ORG_USER, SUPERVISEUR};
+use super::{
+    APPROBATEUR, BALANCE, GESTIONNAIRE, INACTIVE, OTHER_ORG_APPROVER, OTHER_ORG_USER, SUPERVISEUR,
+};
 
 fn add_user(c: &mut db::DbConn, org: i64, (name, pw): (&str, &str), role: &str, active: bool) {
     let hash = bcrypt::hash(pw, 4).unwrap();
@@ -56,6 +58,7 @@ pub fn seed(pool: &DbPool, balance: i64) -> (i64, i64, i64) {
     let account_pk = add_account(c, cnss.id, "CNSS-XOF-001", balance);
     let other = orgs::create(c, "AUTRE-CAISSE").unwrap();
     add_user(c, other.id, OTHER_ORG_USER, "GESTIONNAIRE", true);
+    add_user(c, other.id, OTHER_ORG_APPROVER, "APPROBATEUR", true);
     add_account(c, other.id, "AUTRE-XOF-001", BALANCE);
     (cnss.id, other.id, account_pk)
 }

@@ -101,17 +101,25 @@ struct Delta {
     entries: Vec<(i64, LedgerKind, i64)>, // (transfer_pk, kind, amount)
 }
 
-/// Not final and not waiting to be sent, i.e. PROCESSING or UNKNOWN — written as "none of the
-/// others" on purpose: `IN ('PROCESSING','UNKNOWN')` matches the partial index on in-flight rows,
+/// The statuses a row may NOT become `to` from, by the domain's state machine, as a filter. For
+/// COMPLETED and FAILED that is "none of PENDING, COMPLETED, FAILED, CANCELLED" — written as a
+/// negation on purpose: `IN ('PROCESSING','UNKNOWN')` matches the partial index on in-flight rows,
 /// which PostgreSQL then scans in full (dead entries of every row claimed so far included), making
 /// each settlement slower as a bulk progresses; `<> ALL(...)` lets it go by primary key only.
-/// (CANCELLED rows are never claimed, so never PROCESSING or UNKNOWN either.)
-const NOT_OPEN: [&str; 4] = [
-    TransferStatus::Pending.as_str(),
-    TransferStatus::Completed.as_str(),
-    TransferStatus::Failed.as_str(),
-    TransferStatus::Cancelled.as_str(),
-];
+fn not_from(to: TransferStatus) -> Vec<&'static str> {
+    TransferStatus::not_sources(to)
+        .into_iter()
+        .map(TransferStatus::as_str)
+        .collect()
+}
+
+/// The statuses a row may become `to` from, as a filter.
+fn from(to: TransferStatus) -> Vec<&'static str> {
+    TransferStatus::sources(to)
+        .into_iter()
+        .map(TransferStatus::as_str)
+        .collect()
+}
 
 /// Records a batch of outcomes in one transaction and returns the counters of every bulk whose
 /// counters changed. Rows already final are ignored.
@@ -135,7 +143,7 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
         let rows: Vec<(i64, i64, i64)> = diesel::update(
             t::individual_transfers
                 .filter(t::id.eq_any(&completed))
-                .filter(t::status.ne_all(NOT_OPEN)),
+                .filter(t::status.ne_all(not_from(TransferStatus::Completed))),
         )
         .set((
             t::status.eq(TransferStatus::Completed.as_str()),
@@ -162,7 +170,7 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 let row: Option<(i64, i64, i64)> = diesel::update(
                     t::individual_transfers
                         .find(item.transfer_pk)
-                        .filter(t::status.ne_all(NOT_OPEN)),
+                        .filter(t::status.ne_all(not_from(TransferStatus::Failed))),
                 )
                 .set((
                     t::status.eq(TransferStatus::Failed.as_str()),
@@ -189,7 +197,7 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 diesel::update(
                     t::individual_transfers
                         .find(item.transfer_pk)
-                        .filter(t::status.eq(TransferStatus::Processing.as_str())),
+                        .filter(t::status.eq_any(from(TransferStatus::Unknown))),
                 )
                 .set((
                     t::status.eq(TransferStatus::Unknown.as_str()),
@@ -205,6 +213,11 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 .execute(c)?;
             }
             Resolution::Requeue { reason } => {
+                // Only a row whose request never left (PROCESSING) — narrower than every legal
+                // source of PENDING, which includes UNKNOWN rows proved never prepared (`Retry`).
+                TransferStatus::Processing
+                    .transition(TransferStatus::Pending)
+                    .map_err(DbError::Transition)?;
                 diesel::update(
                     t::individual_transfers
                         .find(item.transfer_pk)
@@ -223,12 +236,11 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 message,
                 retry_at,
             } => {
-                diesel::update(t::individual_transfers.find(item.transfer_pk).filter(
-                    t::status.eq_any([
-                        TransferStatus::Processing.as_str(),
-                        TransferStatus::Unknown.as_str(),
-                    ]),
-                ))
+                diesel::update(
+                    t::individual_transfers
+                        .find(item.transfer_pk)
+                        .filter(t::status.eq_any(from(TransferStatus::Pending))),
+                )
                 .set((
                     t::status.eq(TransferStatus::Pending.as_str()),
                     t::error_code.eq(Some(code.as_str())),

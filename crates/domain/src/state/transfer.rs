@@ -65,6 +65,22 @@ impl TransferStatus {
         }
     }
 
+    /// The statuses a row may move to `to` from — what a conditional UPDATE to `to` must filter on.
+    pub fn sources(to: TransferStatus) -> Vec<TransferStatus> {
+        TransferStatus::ALL
+            .into_iter()
+            .filter(|from| from.transition(to).is_ok())
+            .collect()
+    }
+
+    /// The statuses a row may NOT move to `to` from (the complement of [`TransferStatus::sources`]).
+    pub fn not_sources(to: TransferStatus) -> Vec<TransferStatus> {
+        TransferStatus::ALL
+            .into_iter()
+            .filter(|from| from.transition(to).is_err())
+            .collect()
+    }
+
     /// Returns `to` if `self → to` is legal.
     pub fn transition(self, to: TransferStatus) -> Result<TransferStatus, TransitionError> {
         let legal = matches!(
@@ -113,6 +129,23 @@ impl FromStr for TransferStatus {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn sources_are_the_legal_predecessors() {
+        use TransferStatus::*;
+        assert_eq!(
+            TransferStatus::sources(Completed),
+            vec![Processing, Unknown]
+        );
+        assert_eq!(TransferStatus::sources(Pending), vec![Processing, Unknown]);
+        assert_eq!(TransferStatus::sources(Unknown), vec![Processing]);
+        assert_eq!(TransferStatus::sources(Cancelled), vec![Pending]);
+        for to in TransferStatus::ALL {
+            let mut all = TransferStatus::sources(to);
+            all.extend(TransferStatus::not_sources(to));
+            assert_eq!(all.len(), TransferStatus::ALL.len());
+        }
+    }
 
     #[test]
     fn transfer_legal_transitions() {
