@@ -355,6 +355,16 @@ async fn period_guard(backend: Backend) {
     assert_eq!(body["details"][0]["bulkTransferId"], first_id.as_str());
     assert_eq!(app.snapshot().await, before, "nothing stored or reserved");
     assert_eq!(app.queued_jobs().await.len(), 1, "only the first run's job");
+    // The same payee twice in one file is paid twice in the period too.
+    let res = upload_payees(
+        &app,
+        &manager,
+        &["22890000014", "22890000014"],
+        &[("period", "2026-11"), ("allow_duplicate_payees", "true")],
+    )
+    .await;
+    let body = assert_error(res, 422, "already_paid_in_period").await;
+    assert_eq!(body["details"][0]["line"], 3, "{body}");
     // Another period: fine.
     let res = upload_payees(&app, &manager, &["22890000012"], &[("period", "2026-12")]).await;
     assert_eq!(res.status(), 202);
@@ -507,6 +517,37 @@ async fn retry_failed_rows(backend: Backend) {
     )
     .await;
     assert_eq!(app.snapshot().await.reserved, 2_000);
+    // A cancelled retry paid nothing: the parent may be retried again…
+    let res = post(
+        &app,
+        &manager,
+        &format!("/api/bulk-transfers/{child_id}/cancel"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let second = json_of(post(&app, &manager, &path, json!({})).await, 201).await;
+    // …but once a retry ran, its own FAILED rows are the ones to retry, never the parent's again
+    // (they would be paid twice).
+    let id = second["bulkTransferId"].as_str().unwrap().to_string();
+    app.with_db(move |c| {
+        use db::queries::settle::{Resolution, SettleItem, settle_batch};
+        let b = bulks::find(c, &id).unwrap().unwrap();
+        assert!(bulks::mark_processing(c, b.id).unwrap());
+        let rows = transfers::claim(c, b.id, 2).unwrap();
+        let items: Vec<SettleItem> = rows
+            .iter()
+            .map(|r| SettleItem {
+                transfer_pk: r.id,
+                resolution: Resolution::Completed,
+            })
+            .collect();
+        settle_batch(c, &items).unwrap();
+    })
+    .await;
+    let res = post(&app, &manager, &path, json!({})).await;
+    assert_error(res, 409, "nothing_to_retry").await;
+    assert_eq!(app.snapshot().await.reserved, 0);
     assert_ledger_balanced(&app).await;
     app.cleanup().await;
 }

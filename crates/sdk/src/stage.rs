@@ -64,9 +64,12 @@ pub fn stage_of(body: &ErrorBody) -> Option<Stage> {
     let known =
         |t: &&crate::wire::ErrorTransferState| t.transfer_id.is_some() || t.current_state.is_some();
     let from_keys = body.transfer_state.as_ref().filter(known).map(|t| {
-        if t.prepare.is_some() || t.fulfil.is_some() {
+        // Once the quote is answered (auto-accept), the adapter's next step is the prepare, and it
+        // records `prepare` only after the switch took it: a failure from here on may have left a
+        // prepare at the switch.
+        if t.prepare.is_some() || t.fulfil.is_some() || t.quote_response.is_some() {
             Stage::Transfer
-        } else if t.quote_request.is_some() || t.quote_response.is_some() {
+        } else if t.quote_request.is_some() {
             Stage::Quote
         } else if t.get_parties_request.is_some() || t.get_parties_response.is_some() {
             Stage::PartyLookup
@@ -136,6 +139,10 @@ mod tests {
             ),
             (
                 r#"{"transferState":{"currentState":"x","fulfil":{}}}"#,
+                Stage::Transfer,
+            ),
+            (
+                r#"{"transferState":{"transferId":"t","quoteRequest":{},"quoteResponse":{}}}"#,
                 Stage::Transfer,
             ),
         ];

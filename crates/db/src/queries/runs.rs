@@ -18,6 +18,14 @@ use crate::queries::{accounts, bulks, period};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 
+/// Reads a run for a decision, writing first: the row lock (PostgreSQL) or the write lock (SQLite,
+/// taken at once instead of upgrading a read, which WAL refuses with "database is locked" when
+/// another connection committed meanwhile) serialises two decisions on one run.
+fn lock(c: &mut DbConn, bulk_pk: i64) -> DbResult<Bulk> {
+    bulks::touch(c, bulk_pk)?;
+    bulks::get(c, bulk_pk)
+}
+
 /// Moves a run `from → to` if the domain allows it and the run is still in `from`. Returns the
 /// run afterwards; [`DbError::InvalidState`] when it was no longer in `from`.
 pub fn transition(
@@ -61,7 +69,7 @@ pub struct Approval<'a> {
 /// `execute_at` is still ahead, else PENDING (the caller queues it).
 pub fn approve(conn: &mut DbConn, bulk_pk: i64, approval: &Approval<'_>) -> DbResult<Bulk> {
     conn.transaction::<_, DbError, _>(|c| {
-        let bulk = bulks::get(c, bulk_pk)?;
+        let bulk = lock(c, bulk_pk)?;
         if *bulk.state != BulkState::AwaitingApproval {
             return Err(DbError::InvalidState(*bulk.state));
         }
@@ -91,7 +99,7 @@ pub fn approve(conn: &mut DbConn, bulk_pk: i64, approval: &Approval<'_>) -> DbRe
 /// Rejects a run waiting for approval: REJECTED, every row CANCELLED, reservation released.
 pub fn reject(conn: &mut DbConn, bulk_pk: i64, user_pk: i64, reason: &str) -> DbResult<Bulk> {
     conn.transaction::<_, DbError, _>(|c| {
-        let bulk = bulks::get(c, bulk_pk)?;
+        let bulk = lock(c, bulk_pk)?;
         if *bulk.state != BulkState::AwaitingApproval {
             return Err(DbError::InvalidState(*bulk.state));
         }
@@ -116,7 +124,7 @@ pub fn reject(conn: &mut DbConn, bulk_pk: i64, user_pk: i64, reason: &str) -> Db
 /// started on is [`DbError::AlreadyStarted`], and nothing changes.
 pub fn cancel(conn: &mut DbConn, bulk_pk: i64, user_pk: i64) -> DbResult<Bulk> {
     conn.transaction::<_, DbError, _>(|c| {
-        let bulk = bulks::get(c, bulk_pk)?;
+        let bulk = lock(c, bulk_pk)?;
         let from = *bulk.state;
         if from == BulkState::Processing {
             return Err(DbError::AlreadyStarted);
@@ -201,7 +209,7 @@ pub fn create_retry(
     needs_approval: impl Fn(i64) -> bool,
 ) -> DbResult<Bulk> {
     conn.transaction::<_, DbError, _>(|c| {
-        let parent = bulks::get(c, parent_pk)?;
+        let parent = lock(c, parent_pk)?;
         let state = *parent.state;
         if !matches!(
             state,
@@ -211,11 +219,19 @@ pub fn create_retry(
                 "the run is {state}: only a finished run's FAILED rows can be retried"
             )));
         }
-        if let Some((open, _)) = bulks::children(c, parent_pk)?
-            .into_iter()
-            .find(|(_, s)| BulkState::parse(s).is_ok_and(|s| !s.is_final()))
-        {
-            return Err(DbError::RetryOpen(open));
+        // Only the newest attempt is retried: the parent's FAILED rows stay FAILED after a
+        // retry pays them, so retrying the parent again would pay those pensioners twice. A
+        // retry that was rejected or cancelled paid nothing and does not count.
+        for (child, s) in bulks::children(c, parent_pk)? {
+            match BulkState::parse(&s) {
+                Ok(BulkState::Rejected | BulkState::Cancelled) => {}
+                Ok(s) if s.is_final() => {
+                    return Err(DbError::NothingToRetry(format!(
+                        "this run was already retried by {child}: retry that run's FAILED rows"
+                    )));
+                }
+                _ => return Err(DbError::RetryOpen(child)),
+            }
         }
         let failed: Vec<crate::models::Transfer> = t::individual_transfers
             .filter(t::bulk_pk.eq(parent_pk))

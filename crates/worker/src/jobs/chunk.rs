@@ -69,6 +69,9 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
             let pk = bulk.id;
             match ctx.db(move |c| transfers::next_retry_at(c, pk)).await? {
                 Some(at) if waited < MAX_RETRY_WAIT => {
+                    // Still working on it: the sweep must not take the run for stalled and
+                    // queue another chunk job beside this one.
+                    ctx.db(move |c| bulks::touch(c, pk)).await?;
                     let wait = (at - now())
                         .to_std()
                         .unwrap_or_default()

@@ -153,15 +153,20 @@ impl Pacer {
     /// while waiting makes the wait start again with the smaller batch.
     pub async fn acquire_batch(&self, want: usize) -> Option<Permits> {
         loop {
-            let target = want.min(self.limit() / 4).max(1);
+            // Armed before the limit is read, so a drop in between is not missed.
             let lowered = self.inner.lowered.notified();
             tokio::pin!(lowered);
             lowered.as_mut().enable();
+            let target = want.min(self.limit() / 4).max(1);
             let n = u32::try_from(target).unwrap_or(u32::MAX);
             tokio::select! {
                 got = self.inner.sem.clone().acquire_many_owned(n) => {
                     let permit = got.ok()?;
-                    return Some(Permits { permit: Some(permit), pacer: self.inner.clone() });
+                    // Permits a waiter held when the limit dropped come back through here, not
+                    // through `give_back`: pay the debt from them first.
+                    if let Some(permit) = self.inner.pay_debt(permit) {
+                        return Some(Permits { permit: Some(permit), pacer: self.inner.clone() });
+                    }
                 }
                 _ = &mut lowered => continue,
             }
@@ -224,6 +229,24 @@ impl Inner {
             );
             st.last_logged = new;
         }
+    }
+
+    /// Destroys as many of `permit` as are owed after a lowered limit; the rest, if any, is kept.
+    fn pay_debt(&self, mut permit: OwnedSemaphorePermit) -> Option<OwnedSemaphorePermit> {
+        let mut st = lock(&self.state);
+        let pay = st.debt.min(permit.num_permits());
+        if pay == 0 {
+            return Some(permit);
+        }
+        st.debt -= pay;
+        if pay == permit.num_permits() {
+            permit.forget();
+            return None;
+        }
+        if let Some(owed) = permit.split(pay) {
+            owed.forget();
+        }
+        Some(permit)
     }
 
     /// Returns permits to the semaphore, destroying those owed after a lowered limit.

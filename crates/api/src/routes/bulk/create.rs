@@ -280,11 +280,41 @@ fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
         if !conflicts.is_empty() && !i.run.allow_repeat {
             return Err(already_paid(&conflicts, &rows));
         }
+        // A payee twice in this very file (allowed by `allow_duplicate_payees`) is also paid
+        // twice in the period: the later lines count as repeats like those of other runs.
+        let mut seen = std::collections::HashSet::new();
+        let mut in_file = Vec::new();
         for r in rows.iter_mut() {
-            r.repeat_in_period = conflicts.iter().any(|x| {
-                x.party_id_type == r.party_id_type && x.party_identifier == r.party_identifier
-            });
+            let again = !seen.insert((r.party_id_type.clone(), r.party_identifier.clone()));
+            r.repeat_in_period = again
+                || conflicts.iter().any(|x| {
+                    x.party_id_type == r.party_id_type && x.party_identifier == r.party_identifier
+                });
+            if again {
+                in_file.push(r.line);
+            }
             repeats |= r.repeat_in_period;
+        }
+        if !in_file.is_empty() && !i.run.allow_repeat {
+            return Err(ApiError::Unprocessable {
+                code: "already_paid_in_period",
+                message: format!(
+                    "{} line(s) pay a payee a second time in this period; nothing was stored \
+                     (allow_repeat_in_period=true accepts them, with approval)",
+                    in_file.len()
+                ),
+                details: in_file
+                    .iter()
+                    .map(|line| {
+                        serde_json::json!({
+                            "line": line,
+                            "field": "partyIdentifier",
+                            "code": "already_paid_in_period",
+                            "message": "this payee is already paid by an earlier line of this file",
+                        })
+                    })
+                    .collect(),
+            });
         }
     }
     let total = i.parsed.total_amount.minor();
