@@ -98,8 +98,9 @@ pub async fn list(
             let more = rows.len() > cap;
             rows.truncate(cap);
             let mut items = Vec::with_capacity(rows.len());
+            let mut names = std::collections::HashMap::new();
             for b in &rows {
-                items.push(BulkSummary::load(c, b)?);
+                items.push(BulkSummary::load_cached(c, b, &mut names)?);
             }
             Ok(BulkList {
                 items,

@@ -5,6 +5,7 @@ pub mod decide;
 pub mod list;
 pub mod report;
 pub mod retry;
+pub mod run_fields;
 pub mod status;
 pub mod views;
 

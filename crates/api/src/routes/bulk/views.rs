@@ -141,7 +141,23 @@ pub struct Decision {
 impl BulkSummary {
     /// From the stored bulk, with the usernames and linked runs read from the database.
     pub fn load(c: &mut DbConn, b: &Bulk) -> Result<BulkSummary, DbError> {
-        let mut name = |pk: i64| users::get(c, pk).map(|u| u.username);
+        BulkSummary::load_cached(c, b, &mut std::collections::HashMap::new())
+    }
+
+    /// [`BulkSummary::load`] with a cache of usernames, for a page of bulks by the same people.
+    pub fn load_cached(
+        c: &mut DbConn,
+        b: &Bulk,
+        names: &mut std::collections::HashMap<i64, String>,
+    ) -> Result<BulkSummary, DbError> {
+        let mut name = |pk: i64| -> Result<String, DbError> {
+            if let Some(n) = names.get(&pk) {
+                return Ok(n.clone());
+            }
+            let n = users::get(c, pk)?.username;
+            names.insert(pk, n.clone());
+            Ok(n)
+        };
         let created_by = name(b.created_by)?;
         let approval = match (b.approved_by, b.approved_at) {
             (Some(by), Some(at)) => Some(Decision {
