@@ -28,7 +28,11 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
         tracing::warn!(bulk_id = %job.bulk_id, "chunk job for an unknown bulk; dropped");
         return Ok(());
     };
-    if bulk.state.is_final() {
+    // Only a started run sends: a job that outlived its run, or one for a run still waiting for
+    // approval or its schedule (which no code path queues, but the queue is not the authority),
+    // sends nothing — money moves only after the fund's controls said so.
+    if *bulk.state != domain::BulkState::Processing {
+        tracing::debug!(bulk_id = %bulk.bulk_id, state = %bulk.state, "chunk job for a run not PROCESSING; dropped");
         return Ok(());
     }
     let account_pk = bulk.account_pk;
