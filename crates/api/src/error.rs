@@ -289,6 +289,20 @@ impl From<DbError> for ApiError {
                     .into(),
                 details: Vec::new(),
             },
+            DbError::NotVerified => ApiError::Conflict {
+                code: "not_verified",
+                message: "this run is not verified: its organisation's verification was off when \
+                          it was uploaded"
+                    .into(),
+                details: Vec::new(),
+            },
+            DbError::VerificationChanged => ApiError::Conflict {
+                code: "verification_changed",
+                message: "the run's verification report changed since you looked at it (it was \
+                          verified again): read the report again before approving"
+                    .into(),
+                details: Vec::new(),
+            },
             DbError::AlreadyStarted => ApiError::Conflict {
                 code: "already_started",
                 message: "rows of this run were already sent: it can no longer be cancelled".into(),

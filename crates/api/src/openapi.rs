@@ -47,6 +47,9 @@ impl Modify for BearerScheme {
         bulk::decide::reject,
         bulk::decide::cancel,
         bulk::retry::retry,
+        bulk::verification::report,
+        bulk::verification::report_csv,
+        bulk::verification::reverify,
         organisation::policy,
     ),
     components(schemas(
@@ -55,7 +58,12 @@ impl Modify for BearerScheme {
         stream::StreamTicket,
         bulk::decide::ApproveRequest,
         bulk::decide::RejectRequest,
-        organisation::OrgPolicySchema
+        organisation::OrgPolicySchema,
+        bulk::verification::VerificationReport,
+        bulk::verification::VerificationSummary,
+        bulk::verification::VerificationRow,
+        bulk::verification::Tally,
+        bulk::verification::FspTally
     )),
     modifiers(&BearerScheme),
     tags(

@@ -289,6 +289,7 @@ async fn resolve_unknown(backend: Backend) {
         execute_at: None,
         approval_required: false,
         parent_bulk_pk: None,
+        verification_mode: "off".to_string(),
     };
     let bulk = bulks::create(&mut c, &new, &mut rows).unwrap();
     let claimed = transfers::claim(&mut c, bulk.id, 10).unwrap();

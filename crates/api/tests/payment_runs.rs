@@ -23,6 +23,7 @@ fn policy(approval: bool, period_guard: bool) -> OrgPolicy {
         },
         approval_threshold: None,
         period_guard,
+        ..OrgPolicy::default()
     }
 }
 
@@ -569,7 +570,7 @@ async fn roles_and_policy(backend: Backend) {
         OrgPolicy {
             approval: ApprovalMode::Required,
             approval_threshold: Some(40_000),
-            period_guard: false,
+            ..OrgPolicy::default()
         },
     )
     .await;

@@ -41,6 +41,12 @@ pub enum DbError {
     /// The run is not in a state that allows this (the state it is in).
     #[error("the run is {0}")]
     InvalidState(domain::BulkState),
+    /// The run is not verified (its organisation's verification was off when it was stored).
+    #[error("the run is not verified")]
+    NotVerified,
+    /// The approver approved another verification report than the run's latest.
+    #[error("the verification report changed since it was seen")]
+    VerificationChanged,
     /// The uploader tried to approve or reject their own run.
     #[error("the uploader of a run cannot approve or reject it")]
     SameUser,
@@ -86,6 +92,8 @@ impl DbError {
             | DbError::Transition(_)
             | DbError::InvalidState(_)
             | DbError::SameUser
+            | DbError::NotVerified
+            | DbError::VerificationChanged
             | DbError::FileHashMismatch
             | DbError::AlreadyStarted
             | DbError::AlreadyPaidInPeriod(_)

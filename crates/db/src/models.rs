@@ -22,6 +22,8 @@ pub struct Organisation {
     pub approval_threshold: Option<i64>,
     /// Whether a pension period is required and a payee paid once per period.
     pub period_guard: bool,
+    /// `off`, `report` or `exclude` (see [`domain::VerificationMode`]).
+    pub verification_mode: String,
 }
 
 impl Organisation {
@@ -30,10 +32,13 @@ impl Organisation {
     pub fn policy(&self) -> Result<domain::OrgPolicy, crate::DbError> {
         let approval = domain::ApprovalMode::parse(&self.approval_mode)
             .map_err(|e| crate::DbError::Corrupt(format!("organisation {}: {e}", self.id)))?;
+        let verification = domain::VerificationMode::parse(&self.verification_mode)
+            .map_err(|e| crate::DbError::Corrupt(format!("organisation {}: {e}", self.id)))?;
         Ok(domain::OrgPolicy {
             approval,
             approval_threshold: self.approval_threshold,
             period_guard: self.period_guard,
+            verification,
         })
     }
 }
@@ -211,6 +216,39 @@ pub struct Bulk {
     pub cancelled_at: Option<NaiveDateTime>,
     /// The run whose FAILED rows this run retries.
     pub parent_bulk_pk: Option<i64>,
+    /// `off`, `report` or `exclude`: the organisation's verification policy at upload.
+    pub verification_mode: String,
+    /// How many times its verification completed: the report's version, which approval binds.
+    pub verification_version: i32,
+    /// When its verification last completed.
+    pub verified_at: Option<NaiveDateTime>,
+    /// The report version the approver approved.
+    pub approved_verification_version: Option<i32>,
+    /// Rows excluded by verification (also counted in `failed_count`: not paid).
+    pub excluded_count: i64,
+    /// Their amount (also counted in `failed_amount`), released from the reservation.
+    pub excluded_amount: i64,
+}
+
+impl Bulk {
+    /// The run's progress event as stored (every publisher uses it, so `seq` counts the run's
+    /// verifications; see [`domain::ProgressEvent`]).
+    pub fn progress(&self) -> domain::ProgressEvent {
+        domain::ProgressEvent::new(
+            &self.bulk_id,
+            *self.state,
+            self.succeeded_count,
+            self.failed_count,
+            self.total_count,
+        )
+        .verification(i64::from(self.verification_version), 0)
+    }
+
+    /// The verification mode the run was stored under. An unknown spelling is an error, never "off".
+    pub fn verification(&self) -> Result<domain::VerificationMode, crate::DbError> {
+        domain::VerificationMode::parse(&self.verification_mode)
+            .map_err(|e| crate::DbError::Corrupt(format!("bulk {}: {e}", self.bulk_id)))
+    }
 }
 
 /// Insert form of [`Bulk`].
@@ -253,6 +291,8 @@ pub struct NewBulk {
     pub approval_required: bool,
     /// Parent run of a retry.
     pub parent_bulk_pk: Option<i64>,
+    /// Verification mode (`off` unless the organisation verifies).
+    pub verification_mode: String,
 }
 
 /// One payment to one pensioner.
@@ -307,6 +347,32 @@ pub struct Transfer {
     /// The payee was already paid (or in payment) in another run of the same period, and the file
     /// was accepted with `allow_repeat_in_period`.
     pub repeat_in_period: bool,
+    /// Party lookup result (`FOUND`, `NOT_FOUND`, `ERROR`); `None`: not looked up.
+    pub party_result: Option<String>,
+    /// The payee's provider, as the switch said.
+    pub party_fsp_id: Option<String>,
+    /// Registered display name.
+    pub party_name: Option<String>,
+    /// Registered first name.
+    pub party_first_name: Option<String>,
+    /// Registered middle name.
+    pub party_middle_name: Option<String>,
+    /// Registered last name.
+    pub party_last_name: Option<String>,
+    /// Registered date of birth, as the switch wrote it.
+    pub party_birth_date: Option<String>,
+    /// Grade of the registered name against the file's (see [`domain::NameMatch`]).
+    pub name_match: Option<String>,
+    /// Party lookups made.
+    pub party_attempts: i32,
+    /// Why the last lookup gave no answer.
+    pub party_error: Option<String>,
+    /// An `ERROR` row is looked up again from then.
+    pub party_retry_at: Option<NaiveDateTime>,
+    /// A worker is looking it up until then.
+    pub party_lease_until: Option<NaiveDateTime>,
+    /// When the lookup answered.
+    pub party_checked_at: Option<NaiveDateTime>,
 }
 
 /// Insert form of [`Transfer`].

@@ -9,6 +9,7 @@ diesel::table! {
         approval_mode -> Text,
         approval_threshold -> Nullable<BigInt>,
         period_guard -> Bool,
+        verification_mode -> Text,
     }
 }
 
@@ -74,6 +75,12 @@ diesel::table! {
         cancelled_by -> Nullable<BigInt>,
         cancelled_at -> Nullable<Timestamp>,
         parent_bulk_pk -> Nullable<BigInt>,
+        verification_mode -> Text,
+        verification_version -> Integer,
+        verified_at -> Nullable<Timestamp>,
+        approved_verification_version -> Nullable<Integer>,
+        excluded_count -> BigInt,
+        excluded_amount -> BigInt,
     }
 }
 
@@ -102,6 +109,19 @@ diesel::table! {
         retry_at -> Nullable<Timestamp>,
         first_attempt_at -> Nullable<Timestamp>,
         repeat_in_period -> Bool,
+        party_result -> Nullable<Text>,
+        party_fsp_id -> Nullable<Text>,
+        party_name -> Nullable<Text>,
+        party_first_name -> Nullable<Text>,
+        party_middle_name -> Nullable<Text>,
+        party_last_name -> Nullable<Text>,
+        party_birth_date -> Nullable<Text>,
+        name_match -> Nullable<Text>,
+        party_attempts -> Integer,
+        party_error -> Nullable<Text>,
+        party_retry_at -> Nullable<Timestamp>,
+        party_lease_until -> Nullable<Timestamp>,
+        party_checked_at -> Nullable<Timestamp>,
     }
 }
 

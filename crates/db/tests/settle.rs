@@ -68,6 +68,7 @@ fn completed_failed_unknown_then_final(backend: Backend) {
         failed,
         total: 3,
         became_final,
+        verification_version: 0,
     };
     assert_eq!(out, vec![expect(1, 0, BulkState::Processing, false)]);
     assert_eq!(balance_reserved(&mut c, w.account.id), (900, 500));

@@ -149,6 +149,7 @@ async fn store_pending(stack: &Stack) -> String {
             execute_at: None,
             approval_required: false,
             parent_bulk_pk: None,
+            verification_mode: "off".to_string(),
         };
         let mut rows = vec![NewTransfer {
             bulk_pk: 0,

@@ -14,6 +14,7 @@ pub mod policy;
 pub mod progress;
 pub mod role;
 pub mod state;
+pub mod verify;
 
 pub use crate::csv::{CsvFormat, ParseOptions, ParsedFile, ParsedRow, RowProblem, parse_csv};
 pub use declared::check_declared_totals;
@@ -31,3 +32,4 @@ pub use policy::{ApprovalMode, OrgPolicy};
 pub use progress::ProgressEvent;
 pub use role::Role;
 pub use state::{BulkState, TransferStatus};
+pub use verify::{LookupResult, NameMatch, RegisteredName, VerificationMode, grade_name};

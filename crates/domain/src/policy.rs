@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::UnknownValue;
+use crate::verify::VerificationMode;
 
 /// Whether an organisation's runs need an APPROBATEUR's approval. Spelled `"off"` / `"required"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -54,7 +55,7 @@ impl FromStr for ApprovalMode {
 }
 
 /// An organisation's signing rules. `Default` is everything off. Serialized in camelCase
-/// (`approval`, `approvalThreshold`, `periodGuard`).
+/// (`approval`, `approvalThreshold`, `periodGuard`, `verification`).
 ///
 /// A missing field takes its default so older stored policies still read; an unknown field is
 /// refused, because a misspelt `"aproval": "required"` silently read as "off" would drop the four eyes.
@@ -69,6 +70,9 @@ pub struct OrgPolicy {
     /// Whether uploads are checked for beneficiaries already paid in the same pension period (the
     /// check needs the database and is the caller's).
     pub period_guard: bool,
+    /// Whether payees are looked up at the switch before approval or sending, and whether rows
+    /// found unknown or under another name are excluded.
+    pub verification: VerificationMode,
 }
 
 impl OrgPolicy {
@@ -97,7 +101,7 @@ mod tests {
         OrgPolicy {
             approval: ApprovalMode::Required,
             approval_threshold: threshold,
-            period_guard: false,
+            ..OrgPolicy::default()
         }
     }
 
@@ -163,11 +167,13 @@ mod tests {
             approval: ApprovalMode::Required,
             approval_threshold: Some(500_000),
             period_guard: true,
+            verification: VerificationMode::Exclude,
         };
         let v = serde_json::to_value(p).unwrap();
         assert_eq!(
             v,
-            serde_json::json!({"approval": "required", "approvalThreshold": 500_000, "periodGuard": true})
+            serde_json::json!({"approval": "required", "approvalThreshold": 500_000,
+                               "periodGuard": true, "verification": "exclude"})
         );
         assert_eq!(serde_json::from_value::<OrgPolicy>(v).unwrap(), p);
         assert_eq!(

@@ -6,19 +6,26 @@ use crate::state::BulkState;
 
 /// Progress of one bulk at one moment.
 ///
-/// `seq` orders the events of one bulk: `seq = completed * 8 + rank(state)` with rank
-/// `AWAITING_APPROVAL` = 0, `SCHEDULED` = 1, `PENDING` = 2, `PROCESSING` = 3, `REJECTED` and
-/// `CANCELLED` = 6, and `COMPLETED`, `PARTIALLY_COMPLETED`, `FAILED` = 7. It grows strictly with every
-/// row that becomes final and with every state change, because `completed` never goes down and:
+/// `seq` orders the events of one bulk: `seq = (steps + completed) * 8 + rank(state)` with rank
+/// `AWAITING_APPROVAL` = 0, `VERIFYING` = 1, `SCHEDULED` = 2, `PENDING` = 3, `PROCESSING` = 4,
+/// `REJECTED` and `CANCELLED` = 6, and `COMPLETED`, `PARTIALLY_COMPLETED`, `FAILED` = 7, and
+/// `steps = version * (total + 1) + verified`, where `version` is how many verifications of the run
+/// ended (completed, or cut short by a cancel) and `verified` the rows looked up so far by the one under way (0 outside `VERIFYING`;
+/// both 0 for a run that is not verified). It grows strictly with every row looked up, every row
+/// that becomes final and every state change, because `completed` and `version` never go down and:
 ///
-/// - every legal bulk transition goes to a higher rank, so a state change at the same `completed`
-///   raises `seq`;
-/// - one more completed row adds 8, more than any rank difference (at most 7), so `seq` rises even if
-///   the same step also changed the state.
+/// - leaving `VERIFYING` (to any state, a cancel too) ends the verification and raises `version`,
+///   which outweighs every row it looked up (`verified ≤ total`), so going on to approval raises
+///   `seq` although `AWAITING_APPROVAL` has the lowest rank; going back to `VERIFYING` keeps
+///   `steps` and raises the rank;
+/// - every other legal bulk transition goes to a higher rank, so a state change at the same
+///   counts raises `seq`;
+/// - one more row looked up or completed adds 8, more than any rank difference (at most 7), so
+///   `seq` rises even if the same step also changed the state.
 ///
 /// A relay can therefore drop any event whose `seq` is not above the last one it forwarded — events
-/// published by several workers may arrive out of order — without a shared counter. The gaps (4, 5)
-/// leave room for a state between PROCESSING and the end without changing the multiplier.
+/// published by several workers may arrive out of order — without a shared counter. Every
+/// publisher of a verified run must therefore say so ([`ProgressEvent::verification`]).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct ProgressEvent {
     /// The bulk (`bulk-<uuid>`).
@@ -38,7 +45,16 @@ pub struct ProgressEvent {
     pub progress_percent: f64,
     /// Monotonic sequence number per bulk (see the type's documentation).
     pub seq: i64,
+    /// `"verification"` while the run's payees are being looked up (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// Rows looked up so far by the verification under way (absent outside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<i64>,
 }
+
+/// The `phase` of a verification's progress events.
+pub const PHASE_VERIFICATION: &str = "verification";
 
 impl ProgressEvent {
     /// Builds the event from the bulk's counters, deriving `completed`, `progress_percent` and `seq`.
@@ -66,7 +82,34 @@ impl ProgressEvent {
             total,
             progress_percent,
             seq,
+            phase: None,
+            verified: None,
         }
+    }
+
+    /// The event of a verified run: `version` verifications completed, and while `VERIFYING`,
+    /// `verified` rows looked up by the one under way (ignored in other states). Raises `seq` as the
+    /// type's documentation says and, while verifying, sets `phase` and `verified`.
+    pub fn verification(mut self, version: i64, verified: i64) -> Self {
+        let verifying = self.state == BulkState::Verifying;
+        let verified = if verifying {
+            verified.clamp(0, self.total.max(0))
+        } else {
+            0
+        };
+        let steps = version
+            .max(0)
+            .saturating_mul(self.total.max(0).saturating_add(1))
+            .saturating_add(verified);
+        self.seq = steps
+            .saturating_add(self.completed)
+            .saturating_mul(SEQ_STEP)
+            .saturating_add(state_rank(self.state));
+        if verifying {
+            self.phase = Some(PHASE_VERIFICATION.to_string());
+            self.verified = Some(verified);
+        }
+        self
     }
 }
 
@@ -78,9 +121,10 @@ const SEQ_STEP: i64 = 8;
 fn state_rank(state: BulkState) -> i64 {
     match state {
         BulkState::AwaitingApproval => 0,
-        BulkState::Scheduled => 1,
-        BulkState::Pending => 2,
-        BulkState::Processing => 3,
+        BulkState::Verifying => 1,
+        BulkState::Scheduled => 2,
+        BulkState::Pending => 3,
+        BulkState::Processing => 4,
         BulkState::Rejected | BulkState::Cancelled => 6,
         BulkState::Completed | BulkState::PartiallyCompleted | BulkState::Failed => 7,
     }
@@ -96,7 +140,7 @@ mod tests {
         let e = ProgressEvent::new("bulk-1", BulkState::Processing, 1, 1, 3);
         assert_eq!(e.completed, 2);
         assert_eq!(e.progress_percent, 66.67);
-        assert_eq!(e.seq, 2 * 8 + 3);
+        assert_eq!(e.seq, 2 * 8 + 4);
         let done = ProgressEvent::new("bulk-1", BulkState::PartiallyCompleted, 2, 1, 3);
         assert_eq!(done.progress_percent, 100.0);
         assert!(done.seq > e.seq);
@@ -140,22 +184,46 @@ mod tests {
         assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
     }
 
-    /// Every path through the bulk table from `from` to a final state (the table has no cycle).
+    /// Every path through the bulk table from `from` to a final state, going round the one loop
+    /// (AWAITING_APPROVAL → VERIFYING → AWAITING_APPROVAL) at most twice.
     fn paths_from(from: BulkState) -> Vec<Vec<BulkState>> {
+        paths_within(vec![from])
+    }
+
+    fn paths_within(prefix: Vec<BulkState>) -> Vec<Vec<BulkState>> {
+        let last = *prefix.last().unwrap();
+        let seen = |s: BulkState| prefix.iter().filter(|&&p| p == s).count();
         let next: Vec<BulkState> = BulkState::ALL
             .into_iter()
-            .filter(|&to| from.transition(to).is_ok())
+            .filter(|&to| last.transition(to).is_ok() && seen(to) < 2)
             .collect();
         if next.is_empty() {
-            return vec![vec![from]];
+            return vec![prefix];
         }
         next.into_iter()
-            .flat_map(paths_from)
-            .map(|mut tail| {
-                tail.insert(0, from);
-                tail
+            .flat_map(|to| {
+                let mut p = prefix.clone();
+                p.push(to);
+                paths_within(p)
             })
             .collect()
+    }
+
+    /// The event of `state` after a step `from → state`, counting the verification that ends when a
+    /// run leaves VERIFYING (a cancel ends it too).
+    fn step(
+        version: &mut i64,
+        from: BulkState,
+        state: BulkState,
+        completed: i64,
+        total: i64,
+    ) -> i64 {
+        if from == BulkState::Verifying {
+            *version += 1;
+        }
+        ProgressEvent::new("b", state, completed, 0, total)
+            .verification(*version, total)
+            .seq
     }
 
     #[test]
@@ -182,12 +250,25 @@ mod tests {
             // Each step either keeps `completed` or adds a row to it: every such pattern.
             for pattern in 0..(1u32 << steps) {
                 let mut completed = 0;
-                let mut last = ProgressEvent::new("b", path[0], 0, 0, total).seq;
+                let mut version = 0;
+                // A verification starts with nothing looked up and ends with everything.
+                let mut last = ProgressEvent::new("b", path[0], 0, 0, total)
+                    .verification(0, 0)
+                    .seq;
                 for (i, &state) in path.iter().enumerate().skip(1) {
-                    if pattern & (1 << (i - 1)) != 0 {
+                    if pattern & (1 << (i - 1)) != 0 && state != BulkState::Verifying {
                         completed += 1;
                     }
-                    let seq = ProgressEvent::new("b", state, completed, 0, total).seq;
+                    if state == BulkState::Verifying {
+                        let start = ProgressEvent::new("b", state, completed, 0, total)
+                            .verification(version, 0)
+                            .seq;
+                        assert!(
+                            start > last,
+                            "{path:?} pattern {pattern:b} entering {state}"
+                        );
+                    }
+                    let seq = step(&mut version, path[i - 1], state, completed, total);
                     assert!(seq > last, "{path:?} pattern {pattern:b} at {state}");
                     last = seq;
                 }
@@ -204,9 +285,15 @@ mod tests {
             {
                 for before in 0..4 {
                     for after in before..6 {
-                        let a = ProgressEvent::new("b", from, before, 0, 10).seq;
-                        let b = ProgressEvent::new("b", to, after, 0, 10).seq;
-                        assert!(a < b, "{from}({before}) -> {to}({after})");
+                        for version in 0..3 {
+                            // Leaving VERIFYING with every row looked up: the worst case.
+                            let a = ProgressEvent::new("b", from, before, 0, 10)
+                                .verification(version, 10)
+                                .seq;
+                            let mut v = version;
+                            let b = step(&mut v, from, to, after, 10);
+                            assert!(a < b, "{from}({before}) -> {to}({after}) v{version}");
+                        }
                     }
                 }
             }
@@ -231,13 +318,37 @@ mod tests {
     }
 
     #[test]
+    fn verification_progress_rises_with_every_row_looked_up() {
+        let total = 4;
+        let mut last =
+            ProgressEvent::new("b", BulkState::Verifying, 0, 0, total).verification(0, 0);
+        assert_eq!(last.phase.as_deref(), Some(PHASE_VERIFICATION));
+        for k in 1..=total {
+            let e = ProgressEvent::new("b", BulkState::Verifying, 0, 0, total).verification(0, k);
+            assert!(e.seq > last.seq);
+            assert_eq!(e.verified, Some(k));
+            last = e;
+        }
+        // Two rows excluded (counted as failed), then waiting for approval.
+        let waiting =
+            ProgressEvent::new("b", BulkState::AwaitingApproval, 0, 2, total).verification(1, 0);
+        assert!(waiting.seq > last.seq);
+        assert_eq!(waiting.phase, None);
+        assert_eq!(waiting.verified, None);
+        let v: serde_json::Value = serde_json::to_value(&last).unwrap();
+        assert_eq!(v["phase"], "verification");
+        assert_eq!(v["verified"], 4);
+    }
+
+    #[test]
     fn wire_shape() {
         let e = ProgressEvent::new("bulk-x", BulkState::Processing, 1, 0, 2);
         let v: serde_json::Value = serde_json::to_value(&e).unwrap();
         assert_eq!(v["bulkTransferId"], "bulk-x");
         assert_eq!(v["state"], "PROCESSING");
         assert_eq!(v["progress_percent"], 50.0);
-        assert_eq!(v["seq"], 8 + 3);
+        assert_eq!(v["seq"], 8 + 4);
+        assert!(v.get("phase").is_none() && v.get("verified").is_none());
         let back: ProgressEvent = serde_json::from_value(v).unwrap();
         assert_eq!(back, e);
     }

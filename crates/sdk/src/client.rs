@@ -67,8 +67,8 @@ impl std::str::FromStr for AcceptMode {
 /// Clone it freely: clones share one connection pool (and what was learnt of the accept mode).
 #[derive(Debug, Clone)]
 pub struct SdkClient {
-    http: Client,
-    base: Url,
+    pub(crate) http: Client,
+    pub(crate) base: Url,
     /// `true` while the adapter is believed to halt for acceptance ([`AcceptMode::Manual`]). Turned
     /// off for good the first time an answer contradicts it (a POST that completed on its own):
     /// certainty about "nothing prepared" must never rest on a setting the adapter disproves.

@@ -4,7 +4,7 @@ use crate::amount::{format_amount, parse_amount};
 use crate::client::{AcceptMode, SdkClient};
 use crate::outcome::{CallResult, Outcome, QUOTE_REFUSED, QuotePolicy};
 use crate::stage::Stage;
-use crate::wire::{Money, TransferRequest, TransferResponse, state, transfer_state};
+use crate::wire::{Money, Party, TransferRequest, TransferResponse, state, transfer_state};
 
 /// Where [`SdkClient::execute`] is in the flow; decides what a failed call means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +33,20 @@ impl Step {
     }
 }
 
+/// Checks the payee the adapter resolved, before its party is accepted: `Err((code, message))`
+/// stops the transfer there, certainly never prepared (the verified party changed since).
+pub type PartyCheck = dyn Fn(&Party) -> Result<(), (String, String)> + Send + Sync;
+
 impl SdkClient {
+    /// [`SdkClient::execute_checked`] without a party check.
+    pub async fn execute(&self, req: &TransferRequest, policy: &QuotePolicy) -> Outcome {
+        self.execute_checked(req, policy, None).await
+    }
+
     /// Drives one transfer to its end.
     ///
-    /// POSTs it; on `WAITING_FOR_PARTY_ACCEPTANCE` accepts the party; on
+    /// POSTs it; on `WAITING_FOR_PARTY_ACCEPTANCE` accepts the party unless `party_check` refuses
+    /// it (then [`Outcome::Failed`] with the check's code: nothing was prepared); on
     /// `WAITING_FOR_QUOTE_ACCEPTANCE` accepts the quote only if [`check_quote`] passes, else PUTs
     /// `acceptQuote: false` and returns `Failed { code: "QUOTE_REFUSED", .. }`.
     ///
@@ -46,7 +56,12 @@ impl SdkClient {
     /// where nothing is prepared before our quote acceptance, so any failure of the POST or of the
     /// party acceptance is [`Outcome::NotPrepared`]. [`Outcome::NotSent`] only ever comes from the
     /// POST itself.
-    pub async fn execute(&self, req: &TransferRequest, policy: &QuotePolicy) -> Outcome {
+    pub async fn execute_checked(
+        &self,
+        req: &TransferRequest,
+        policy: &QuotePolicy,
+        party_check: Option<&PartyCheck>,
+    ) -> Outcome {
         let mut step = Step::Post;
         let mut call = self.post_transfer(req).await;
         loop {
@@ -119,6 +134,12 @@ impl SdkClient {
                 (state::COMPLETED, _) => return completed(&resp),
                 (state::ERROR_OCCURRED | state::ABORTED, _) => return failed(&resp),
                 (state::WAITING_FOR_PARTY_ACCEPTANCE, Step::Post) => {
+                    if let Some(check) = party_check {
+                        let unknown = Party::new(String::new(), String::new());
+                        if let Err((code, message)) = check(resp.to.as_ref().unwrap_or(&unknown)) {
+                            return Outcome::Failed { code, message };
+                        }
+                    }
                     step = Step::AcceptParty;
                     call = self.accept_party(&req.transfer_id).await;
                 }

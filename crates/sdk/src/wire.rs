@@ -176,6 +176,9 @@ pub struct TransferResponse {
     /// Why the transfer was aborted (`"Quote rejected by backend"`).
     #[serde(default)]
     pub aborted_reason: Option<String>,
+    /// The payee as the adapter resolved it (`fspId`, names), from `WAITING_FOR_PARTY_ACCEPTANCE` on.
+    #[serde(default)]
+    pub to: Option<Party>,
 }
 
 /// `quoteResponse` of a transfer.

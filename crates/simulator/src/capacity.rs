@@ -6,6 +6,10 @@
 //! adapter gives up on keeps its slot — the hub still works on it — so the wait on an overloaded
 //! rail keeps growing until the offered load drops below the capacity: the collapse a caller must
 //! learn to stay clear of.
+//!
+//! A party lookup (`GET /parties`) is one of the three exchanges a transfer has with the hub
+//! (parties, quotes, transfers): it takes a third of a transfer's slot, so a rail carrying 10
+//! transfers a second answers 30 lookups a second, or any mix in between.
 
 use crate::state::lock;
 use std::sync::Mutex;
@@ -21,6 +25,9 @@ pub(crate) enum Admission {
     TimedOut(Duration),
 }
 
+/// A transfer's slot holds this many lookups.
+pub(crate) const LOOKUPS_PER_SLOT: u64 = 3;
+
 /// The queue: when the next slot is free.
 #[derive(Debug, Default)]
 pub(crate) struct Queue {
@@ -33,11 +40,25 @@ impl Queue {
         self.admit_at(Instant::now(), capacity_tps, timeout)
     }
 
+    /// Takes a lookup's share of a slot ([`LOOKUPS_PER_SLOT`]) in the same queue.
+    pub fn admit_lookup(&self, capacity_tps: u64, timeout: Duration) -> Admission {
+        self.take(
+            Instant::now(),
+            capacity_tps.saturating_mul(LOOKUPS_PER_SLOT),
+            timeout,
+        )
+    }
+
     fn admit_at(&self, now: Instant, capacity_tps: u64, timeout: Duration) -> Admission {
-        if capacity_tps == 0 {
+        self.take(now, capacity_tps, timeout)
+    }
+
+    /// Takes the next `1 s / per_second` of the rail.
+    fn take(&self, now: Instant, per_second: u64, timeout: Duration) -> Admission {
+        if per_second == 0 {
             return Admission::Wait(Duration::ZERO);
         }
-        let interval = Duration::from_nanos(1_000_000_000 / capacity_tps);
+        let interval = Duration::from_nanos(1_000_000_000 / per_second);
         let mut next_free = lock(&self.next_free);
         let slot = next_free.map_or(now, |free| free.max(now));
         *next_free = Some(slot.checked_add(interval).unwrap_or(slot));
@@ -93,6 +114,30 @@ mod tests {
         assert_eq!(
             q.admit_at(now + 20 * MS, 100, MS * 50),
             Admission::Wait(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn a_lookup_takes_a_third_of_a_slot() {
+        let q = Queue::default();
+        let now = Instant::now();
+        let second = 1000 * MS;
+        // 10 transfers/s: a slot is 100 ms, a lookup 33.3 ms.
+        assert_eq!(
+            q.take(now, 10 * LOOKUPS_PER_SLOT, second),
+            Admission::Wait(Duration::ZERO)
+        );
+        assert_eq!(
+            q.take(now, 10 * LOOKUPS_PER_SLOT, second),
+            Admission::Wait(Duration::from_nanos(33_333_333))
+        );
+        assert_eq!(
+            q.admit_at(now, 10, second),
+            Admission::Wait(Duration::from_nanos(66_666_666))
+        );
+        assert_eq!(
+            q.take(now, 10 * LOOKUPS_PER_SLOT, second),
+            Admission::Wait(Duration::from_nanos(166_666_666))
         );
     }
 

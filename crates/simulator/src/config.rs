@@ -29,6 +29,12 @@ pub struct SimConfig {
     /// How long a POST may wait in that queue before the adapter gives up with a 504, in
     /// milliseconds (the real adapter's own timeout towards the switch).
     pub queue_timeout_ms: u64,
+    /// How long `GET /parties` waits for a switch that never answers before the adapter's 500
+    /// `Timeout`, in milliseconds. The real adapter waits ~10 s; kept short so tests are quick.
+    pub party_timeout_ms: u64,
+    /// Delay of every `GET /parties` the switch answers, in milliseconds. Beyond
+    /// `party_timeout_ms` the lookup times out instead, as the adapter stops waiting.
+    pub party_latency_ms: u64,
 }
 
 impl Default for SimConfig {
@@ -41,14 +47,17 @@ impl Default for SimConfig {
             expiry_secs: 60,
             capacity_tps: 0,
             queue_timeout_ms: 2000,
+            party_timeout_ms: 200,
+            party_latency_ms: 0,
         }
     }
 }
 
 impl SimConfig {
     /// Reads `SIM_AUTO_ACCEPT`, `SIM_LATENCY_MS`, `SIM_JITTER_MS`, `SIM_PAYEE_FEE_MINOR`,
-    /// `SIM_EXPIRY_SECS`, `SIM_CAPACITY_TPS` and `SIM_QUEUE_TIMEOUT_MS` (defaults as in
-    /// [`SimConfig::default`]).
+    /// `SIM_EXPIRY_SECS`, `SIM_CAPACITY_TPS`, `SIM_QUEUE_TIMEOUT_MS`, `SIM_PARTY_TIMEOUT_MS` and
+    /// `SIM_PARTY_LATENCY_MS` (defaults as in [`SimConfig::default`]). The party registry is
+    /// read apart: [`crate::PartyRegistry::from_env`].
     pub fn from_env() -> anyhow::Result<SimConfig> {
         Self::from_lookup(&Env::process())
     }
@@ -64,6 +73,8 @@ impl SimConfig {
             expiry_secs: env.parse("SIM_EXPIRY_SECS", d.expiry_secs)?,
             capacity_tps: env.parse("SIM_CAPACITY_TPS", d.capacity_tps)?,
             queue_timeout_ms: env.parse("SIM_QUEUE_TIMEOUT_MS", d.queue_timeout_ms)?,
+            party_timeout_ms: env.parse("SIM_PARTY_TIMEOUT_MS", d.party_timeout_ms)?,
+            party_latency_ms: env.parse("SIM_PARTY_LATENCY_MS", d.party_latency_ms)?,
         })
     }
 
@@ -104,6 +115,12 @@ impl SimConfig {
         if let Some(v) = patch.queue_timeout_ms {
             self.queue_timeout_ms = v;
         }
+        if let Some(v) = patch.party_timeout_ms {
+            self.party_timeout_ms = v;
+        }
+        if let Some(v) = patch.party_latency_ms {
+            self.party_latency_ms = v;
+        }
     }
 }
 
@@ -123,6 +140,8 @@ pub(crate) struct ConfigPatch {
     expiry_secs: Option<u64>,
     capacity_tps: Option<u64>,
     queue_timeout_ms: Option<u64>,
+    party_timeout_ms: Option<u64>,
+    party_latency_ms: Option<u64>,
 }
 
 #[cfg(test)]
@@ -148,6 +167,7 @@ mod tests {
         assert_eq!(cfg.payee_fee_minor, 100);
         assert_eq!(cfg.capacity_tps, 0, "unlimited unless asked");
         assert_eq!(cfg.queue_timeout_ms, 2000);
+        assert_eq!((cfg.party_timeout_ms, cfg.party_latency_ms), (200, 0));
     }
 
     #[test]
@@ -160,6 +180,8 @@ mod tests {
             ("SIM_EXPIRY_SECS", "5"),
             ("SIM_CAPACITY_TPS", "8"),
             ("SIM_QUEUE_TIMEOUT_MS", "750"),
+            ("SIM_PARTY_TIMEOUT_MS", "10000"),
+            ("SIM_PARTY_LATENCY_MS", "35"),
         ])
         .unwrap();
         assert_eq!(
@@ -172,6 +194,8 @@ mod tests {
                 expiry_secs: 5,
                 capacity_tps: 8,
                 queue_timeout_ms: 750,
+                party_timeout_ms: 10_000,
+                party_latency_ms: 35,
             }
         );
     }
@@ -209,5 +233,9 @@ mod tests {
         cfg.apply(&patch);
         assert_eq!((cfg.capacity_tps, cfg.queue_timeout_ms), (6, 300));
         assert_eq!(cfg.latency_ms, 7);
+        let patch: ConfigPatch =
+            serde_json::from_str(r#"{"partyTimeoutMs": 50, "partyLatencyMs": 5}"#).unwrap();
+        cfg.apply(&patch);
+        assert_eq!((cfg.party_timeout_ms, cfg.party_latency_ms), (50, 5));
     }
 }

@@ -5,10 +5,11 @@
 //! RESERVED), so a lookup during a slow transfer sees what a real switch would.
 
 use crate::config::SimConfig;
-use crate::fspiop::{FAIL_FSP, PAYEE_FSP};
+use crate::lookup;
 use crate::model::{
     Failure, PartyPhase, PostBody, PutBody, QuoteAmounts, QuotePhase, Record, Stage, SwitchState,
 };
+use crate::registry::PartyRegistry;
 use crate::reply::{
     Decision, PARTY_NOT_FOUND, QUOTE_REJECTED, Reply, SERVICE_UNAVAILABLE, SwitchAnswer,
     TRANSFER_EXPIRED, TRANSFER_REJECTED, bad_request, lookup_reply, plain_server_error, render,
@@ -128,13 +129,15 @@ enum Step {
 
 /// Runs the planned step once the first half of the delay has passed.
 pub(crate) fn advance(state: &SimState, id: &str, plan: Plan, cfg: &SimConfig) -> Next {
+    // Taken before the ledger lock: the two locks are never held together.
+    let parties = state.parties();
     let stepped = state.update(id, |rec| {
         if rec.stage != Stage::Busy {
             // Reset, or overtaken by a second POST of the same id: answer what is there.
             return Step::Answer(Decision::State);
         }
         match plan {
-            Plan::Start => start(rec, cfg),
+            Plan::Start => start(rec, cfg, &parties),
             Plan::Quote => match quote(rec, cfg) {
                 Ok(()) => {
                     rec.stage = Stage::WaitingQuote;
@@ -162,7 +165,7 @@ pub(crate) fn advance(state: &SimState, id: &str, plan: Plan, cfg: &SimConfig) -
 
 /// The POST's first step: party lookup, then quote and prepare when auto-accepting. Every rule
 /// that fails before the prepare fires here, whatever the mode.
-fn start(rec: &mut Record, cfg: &SimConfig) -> Step {
+fn start(rec: &mut Record, cfg: &SimConfig, parties: &PartyRegistry) -> Step {
     let now = Utc::now();
     match rec.rule {
         Rule::DropConnection | Rule::EmptyServerError | Rule::TransientDrop => {
@@ -175,7 +178,7 @@ fn start(rec: &mut Record, cfg: &SimConfig) -> Step {
         }
         _ => {}
     }
-    find_party(rec, now);
+    find_party(rec, now, parties);
     if matches!(rec.rule, Rule::QuoteTimeout | Rule::TransientQuoteTimeout) {
         return Step::Answer(time_out_requesting_quote(rec));
     }
@@ -189,16 +192,14 @@ fn start(rec: &mut Record, cfg: &SimConfig) -> Step {
     }
 }
 
-/// The party lookup finds the payee (at `failfsp` for the `…5105` rule, as in its capture).
-pub(crate) fn find_party(rec: &mut Record, at: DateTime<Utc>) {
-    let fsp = if rec.rule == Rule::TransferRejected {
-        FAIL_FSP
-    } else {
-        PAYEE_FSP
-    };
+/// The party lookup finds the payee: the registry's entry, else the default payee (at
+/// `failfsp` for the `…5105` rule, as in its capture).
+pub(crate) fn find_party(rec: &mut Record, at: DateTime<Utc>, parties: &PartyRegistry) {
+    let to = &rec.transfer.to;
+    let party = lookup::party_for_transfer(parties, to.id_type(), to.id_value(), rec.rule);
     rec.party = Some(PartyPhase {
         at,
-        answer: Some(Ok(fsp)),
+        answer: Some(Ok(party)),
     });
 }
 

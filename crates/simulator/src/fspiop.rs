@@ -1,6 +1,7 @@
 //! The FSPIOP exchanges the adapter echoes in its answers (`getPartiesRequest`, `quoteResponse`,
 //! `prepare`, `fulfil`…), as cheap serde structs: mostly `&'static str`, built per response.
 
+use crate::registry::Party;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -8,9 +9,6 @@ pub(crate) const PAYER_FSP: &str = "payerfsp";
 pub(crate) const PAYEE_FSP: &str = "payeefsp";
 /// The payee FSP of the `…5105` rule, as in the capture.
 pub(crate) const FAIL_FSP: &str = "failfsp";
-pub(crate) const PAYEE_FIRST_NAME: &str = "Test";
-pub(crate) const PAYEE_LAST_NAME: &str = "Payee";
-pub(crate) const PAYEE_DATE_OF_BIRTH: &str = "1980-01-01";
 pub(crate) const ILP_PACKET: &str = "AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF81MDdqUUZERmZlakgyOVc4bXFmNEpLMHlGTFGCAUBQU0svMS4wCk5vbmNlOiB1SXlweUYzY3pYSXBFdzVVc05TYWh3CkVuY3J5cHRpb246IG5vbmUKUGF5bWVudC1JZDogMTMyMzZhM2ItOGZhOC00MTYzLTg0NDctNGMzZWQzZGE5OGE3CgpDb250ZW50LUxlbmd0aDogMTM1CkNvbnRlbnQtVHlwZTogYXBwbGljYXRpb24vanNvbgpTZW5kZXItSWRlbnRpZmllcjogOTI4MDYzOTEKCiJ7XCJmZWVcIjowLFwidHJhbnNmZXJDb2RlXCI6XCJpbnZvaWNlXCIsXCJkZWJpdE5hbWVcIjpcImFsaWNlIGNvb3BlclwiLFwiY3JlZGl0TmFtZVwiOlwibWVyIGNoYW50XCIsXCJkZWJpdElkZW50aWZpZXJcIjpcIjkyODA2MzkxXCJ9IgA";
 pub(crate) const CONDITION: &str = "iFwdW2SaT4Itzep80WVEfwSM7HJzB208tgjLwjrCOlA";
 pub(crate) const FULFILMENT: &str = "Js8o0KabCD2NrKyZUNzlwjDATKlAlH1EkTIkwNWaXx8";
@@ -214,37 +212,62 @@ pub(crate) struct PartyIdInfo<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ComplexName {
-    pub first_name: &'static str,
-    pub last_name: &'static str,
+pub(crate) struct ComplexName<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct PersonalInfo {
-    pub complex_name: ComplexName,
-    pub date_of_birth: &'static str,
+pub(crate) struct PersonalInfo<'a> {
+    pub complex_name: ComplexName<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<&'a str>,
 }
 
-impl PersonalInfo {
-    pub fn payee() -> Self {
-        PersonalInfo {
+impl<'a> PersonalInfo<'a> {
+    /// The party's personal info; none at all when the switch has no name for it.
+    pub fn of(party: &'a Party) -> Option<Self> {
+        party.has_name().then(|| PersonalInfo {
             complex_name: ComplexName {
-                first_name: PAYEE_FIRST_NAME,
-                last_name: PAYEE_LAST_NAME,
+                first_name: party.first_name(),
+                last_name: party.last_name(),
             },
-            date_of_birth: PAYEE_DATE_OF_BIRTH,
-        }
+            date_of_birth: party.date_of_birth.as_deref(),
+        })
     }
 }
 
-/// The payee as the party lookup returns it.
+/// The payee as the party lookup returns it (`partyIdInfo` only when the switch has no name).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PayeeParty<'a> {
     pub party_id_info: PartyIdInfo<'a>,
-    pub name: &'static str,
-    pub personal_info: PersonalInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personal_info: Option<PersonalInfo<'a>>,
+}
+
+impl<'a> PayeeParty<'a> {
+    pub fn new(id_type: &'a str, id_value: &'a str, party: &'a Party) -> Self {
+        PayeeParty {
+            party_id_info: PartyIdInfo {
+                party_id_type: id_type,
+                party_identifier: id_value,
+                fsp_id: &party.fsp_id,
+            },
+            name: party.display_name(),
+            personal_info: PersonalInfo::of(party),
+        }
+    }
+}
+
+/// The JSON length of a callback body: the `content-length` its headers echo.
+pub(crate) fn json_len<T: Serialize>(body: &T) -> usize {
+    serde_json::to_vec(body).map_or(0, |b| b.len())
 }
 
 /// Body of `getPartiesResponse`: the party, or an FSPIOP error.

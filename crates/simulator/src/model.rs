@@ -1,5 +1,6 @@
 //! What the simulator receives and what it remembers about each transfer.
 
+use crate::registry::Party;
 use crate::rules::Rule;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -137,11 +138,11 @@ pub(crate) enum Failure {
 }
 
 /// The party lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PartyPhase {
     pub at: DateTime<Utc>,
-    /// `None`: no answer (timeout); `Some(Err)`: error callback; `Some(Ok(fsp))`: found at `fsp`.
-    pub answer: Option<Result<&'static str, FspiopError>>,
+    /// `None`: no answer (timeout); `Some(Err)`: error callback; `Some(Ok(party))`: found.
+    pub answer: Option<Result<Arc<Party>, FspiopError>>,
 }
 
 /// The quote.
@@ -198,8 +199,11 @@ impl Record {
         }
     }
 
-    /// The payee FSP found by the lookup, when it was found.
-    pub fn payee_fsp(&self) -> Option<&'static str> {
-        self.party.and_then(|p| p.answer).and_then(Result::ok)
+    /// The payee found by the lookup, when it was found.
+    pub fn payee(&self) -> Option<&Party> {
+        match self.party.as_ref()?.answer.as_ref()? {
+            Ok(party) => Some(party),
+            Err(_) => None,
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::flow::{
     fail, find_party, quote, send_prepare, time_out_requesting_quote, time_out_resolving_payee,
 };
 use crate::model::{Failure, Record, Stage, SwitchState};
+use crate::registry::PartyRegistry;
 use crate::reply::{Decision, Reply, plain_server_error, render};
 use crate::rules::Rule;
 use crate::state::SimState;
@@ -77,16 +78,20 @@ pub(crate) fn stage_for(transfer_id: &str, rule: Rule, auto_accept: bool) -> Wai
 
 /// Moves the record to the stage it was waiting in and fails it there. `None`: the rule stopped
 /// it before (cannot happen with [`furthest`], kept total rather than panicking).
-fn wait_out(rec: &mut Record, cfg: &SimConfig) -> (Decision, Option<Waited>) {
+fn wait_out(
+    rec: &mut Record,
+    cfg: &SimConfig,
+    parties: &PartyRegistry,
+) -> (Decision, Option<Waited>) {
     let stage = stage_for(&rec.transfer_id, rec.rule, cfg.auto_accept);
     let decision = match stage {
         Waited::Party => time_out_resolving_payee(rec),
         Waited::Quote => {
-            find_party(rec, Utc::now());
+            find_party(rec, Utc::now(), parties);
             time_out_requesting_quote(rec)
         }
         Waited::Fulfil => {
-            find_party(rec, Utc::now());
+            find_party(rec, Utc::now(), parties);
             if let Err(decision) = quote(rec, cfg) {
                 return (decision, None);
             }
@@ -101,12 +106,13 @@ fn wait_out(rec: &mut Record, cfg: &SimConfig) -> (Decision, Option<Waited>) {
 
 /// The adapter's 504 for a POST whose queue timeout ran out, and what the switch did meanwhile.
 pub(crate) fn time_out(state: &SimState, id: &str, cfg: &SimConfig) -> Reply {
+    let parties = state.parties();
     let stepped = state.update(id, |rec| {
         if rec.stage != Stage::Busy {
             // Overtaken by a second POST of the same id: answer what is there.
             return (Decision::State, None);
         }
-        wait_out(rec, cfg)
+        wait_out(rec, cfg, &parties)
     });
     let Some(((decision, stage), rec)) = stepped else {
         return plain_server_error(&format!("No cached data found for transferId: {id}"));

@@ -3,16 +3,15 @@
 
 use crate::fspiop::{
     Callback, CallbackHeaders, ErrorCallbackBody, ErrorInformationOut, FULFILMENT, Fulfil,
-    FulfilBody, OutgoingRequest, PAYEE_DATE_OF_BIRTH, PAYEE_FIRST_NAME, PAYEE_LAST_NAME,
-    PartiesBody, PartyIdInfo, PayeeParty, PersonalInfo, QuoteResponseBody, Resource, iso,
+    FulfilBody, OutgoingRequest, PAYEE_FSP, PartiesBody, PayeeParty, QuoteResponseBody, Resource,
+    iso, json_len,
 };
 use crate::model::{Failure, PartyIn, Record, SwitchState};
 use crate::wire_out::{prepare_body, quote_request_body};
 use serde::Serialize;
 
-/// Captured `content-length`s of the callbacks (echoed metadata only).
-const PARTIES_LENGTH: usize = 219;
-const PARTIES_ERROR_LENGTH: usize = 78;
+/// Captured `content-length`s of the callbacks (echoed metadata only; a party callback's is
+/// computed, its length varying with the name).
 const QUOTE_LENGTH: usize = 840;
 const FULFIL_LENGTH: usize = 136;
 
@@ -92,52 +91,43 @@ pub(crate) struct TransferBody<'a> {
 pub(crate) fn transfer_body(rec: &Record) -> TransferBody<'_> {
     let t = &*rec.transfer;
     let id: &str = &rec.transfer_id;
-    let payee_fsp = rec.payee_fsp();
+    let payee = rec.payee();
     let mut to = t.to.clone();
-    if let Some(fsp) = payee_fsp {
-        to.fsp_id = Some(fsp.to_string());
-        to.first_name = Some(PAYEE_FIRST_NAME.to_string());
-        to.last_name = Some(PAYEE_LAST_NAME.to_string());
-        to.date_of_birth = Some(PAYEE_DATE_OF_BIRTH.to_string());
+    if let Some(party) = payee {
+        to.fsp_id = Some(party.fsp_id.clone());
+        to.first_name = party.first_name().map(str::to_string);
+        to.last_name = party.last_name().map(str::to_string);
+        to.date_of_birth = party.date_of_birth.clone();
     }
     let get_parties_request = rec
         .party
+        .as_ref()
         .map(|p| OutgoingRequest::get_parties(p.at, t.to.id_type(), t.to.id_value()));
-    let get_parties_response = rec.party.and_then(|p| {
-        let answer = p.answer?;
-        Some(match answer {
-            Ok(fsp) => Callback {
-                headers: CallbackHeaders::new(Resource::Parties, p.at, fsp, PARTIES_LENGTH, id),
-                body: PartiesBody::Found {
-                    party: PayeeParty {
-                        party_id_info: PartyIdInfo {
-                            party_id_type: t.to.id_type(),
-                            party_identifier: t.to.id_value(),
-                            fsp_id: fsp,
-                        },
-                        name: "Test Payee",
-                        personal_info: PersonalInfo::payee(),
-                    },
+    let get_parties_response = rec.party.as_ref().and_then(|p| {
+        let (source, body) = match p.answer.as_ref()? {
+            Ok(party) => (
+                party.fsp_id.as_str(),
+                PartiesBody::Found {
+                    party: PayeeParty::new(t.to.id_type(), t.to.id_value(), party),
                 },
-            },
-            Err(e) => Callback {
-                headers: CallbackHeaders::new(
-                    Resource::Parties,
-                    p.at,
-                    crate::fspiop::PAYEE_FSP,
-                    PARTIES_ERROR_LENGTH,
-                    id,
-                ),
-                body: PartiesBody::Error(ErrorCallbackBody {
+            ),
+            Err(e) => (
+                PAYEE_FSP,
+                PartiesBody::Error(ErrorCallbackBody {
                     error_information: ErrorInformationOut {
                         error_code: e.code,
                         error_description: e.description,
                     },
                 }),
-            },
+            ),
+        };
+        let length = json_len(&body);
+        Some(Callback {
+            headers: CallbackHeaders::new(Resource::Parties, p.at, source, length, id),
+            body,
         })
     });
-    let fsp = payee_fsp.unwrap_or(crate::fspiop::PAYEE_FSP);
+    let fsp = payee.map_or(PAYEE_FSP, |p| p.fsp_id.as_str());
     let quote_request = rec.quote.as_ref().map(|q| {
         OutgoingRequest::post(Resource::Quotes, q.at, fsp, quote_request_body(rec, q, fsp))
     });

@@ -59,7 +59,7 @@ impl Reply {
     }
 }
 
-fn json<T: Serialize>(status: u16, body: &T) -> Reply {
+pub(crate) fn json<T: Serialize>(status: u16, body: &T) -> Reply {
     match serde_json::to_vec(body) {
         Ok(body) => Reply::Json { status, body },
         Err(_) => Reply::Empty { status: 500 },

@@ -3,6 +3,7 @@
 use crate::config::SimConfig;
 use crate::http::routes;
 use crate::model::SwitchState;
+use crate::registry::{PartyEntry, PartyRegistry, RegistryError};
 use crate::state::{Counters, SimState};
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
@@ -20,9 +21,19 @@ pub struct Simulator;
 
 impl Simulator {
     /// Starts a simulator listening on `bind` (`"127.0.0.1:0"` picks a free port) and returns once
-    /// it accepts connections. Must be called inside a Tokio runtime.
+    /// it accepts connections, with an empty party registry (every lookup follows the suffix
+    /// rules). Must be called inside a Tokio runtime.
     pub async fn start(cfg: SimConfig, bind: &str) -> anyhow::Result<SimHandle> {
-        let state = web::Data::new(SimState::new(cfg));
+        Self::start_with_parties(cfg, PartyRegistry::new(), bind).await
+    }
+
+    /// [`Simulator::start`] with a party registry (e.g. [`PartyRegistry::from_path`]).
+    pub async fn start_with_parties(
+        cfg: SimConfig,
+        parties: PartyRegistry,
+        bind: &str,
+    ) -> anyhow::Result<SimHandle> {
+        let state = web::Data::new(SimState::new(cfg, parties));
         let listener = TcpListener::bind(bind).with_context(|| format!("cannot bind {bind}"))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -75,9 +86,23 @@ impl SimHandle {
         self.state.set_config(cfg);
     }
 
-    /// Forgets every transfer and counter.
+    /// Forgets every transfer and counter; the config and the party registry stay.
     pub fn reset(&self) {
         self.state.reset();
+    }
+
+    /// Adds parties to the registry or replaces those registered under the same id type and
+    /// identifier (`PUT /__sim/parties`). All or nothing; returns how many were given.
+    pub fn upsert_parties(
+        &self,
+        entries: impl IntoIterator<Item = PartyEntry>,
+    ) -> Result<usize, RegistryError> {
+        self.state.upsert_parties(entries)
+    }
+
+    /// The party registry as it is now.
+    pub fn parties(&self) -> PartyRegistry {
+        PartyRegistry::clone(&self.state.parties())
     }
 
     /// Whether the simulated switch committed this transfer (money moved).

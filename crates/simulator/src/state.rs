@@ -1,5 +1,5 @@
-//! Shared state: the switch ledger (transferId → record), the POST and prepare counters, the
-//! capacity queue and the live config.
+//! Shared state: the switch ledger (transferId → record), the party registry, the POST, prepare
+//! and lookup counters, the capacity queue and the live config.
 //!
 //! Plain `std::sync::Mutex`es held for a map operation only — never across an `.await` or while a
 //! response is rendered — are enough for thousands of requests per second on two workers.
@@ -7,10 +7,11 @@
 use crate::capacity::{Admission, Queue};
 use crate::config::SimConfig;
 use crate::model::{Record, SwitchState};
+use crate::registry::{PartyEntry, PartyRegistry, RegistryError};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// A snapshot of what the simulator was asked, for tests that must prove "POSTed exactly once".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -35,6 +36,8 @@ pub struct Counters {
     /// 504s answered because the request's slot in the capacity queue lay beyond the queue
     /// timeout (see [`SimConfig::capacity_tps`]).
     pub overload_timeouts: u64,
+    /// Every `GET /parties/{Type}/{ID}` received, valid or not.
+    pub party_lookups: u64,
     /// POSTs per `transferId` (only with `?detail=true` on the HTTP endpoint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub posts: Option<BTreeMap<String, u32>>,
@@ -49,6 +52,9 @@ struct PostCounts {
     by_home_transaction_id: HashMap<String, u32>,
     /// Prepares at the switch per transferId.
     prepares: HashMap<String, u32>,
+    /// `GET /parties` per `Type/ID`, kept only for identifiers under a transient rule (the only
+    /// ones whose answer depends on it).
+    transient_lookups: HashMap<String, u32>,
 }
 
 /// Everything the handlers share.
@@ -59,7 +65,10 @@ pub(crate) struct SimState {
     total_posts: AtomicU64,
     committed: AtomicU64,
     overload_timeouts: AtomicU64,
+    party_lookups: AtomicU64,
     queue: Queue,
+    /// Copied on write: a lookup clones the `Arc` and reads without holding the lock.
+    parties: Mutex<Arc<PartyRegistry>>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -68,7 +77,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SimState {
-    pub fn new(config: SimConfig) -> SimState {
+    pub fn new(config: SimConfig, parties: PartyRegistry) -> SimState {
         SimState {
             config: Mutex::new(config),
             ledger: Mutex::new(HashMap::new()),
@@ -76,8 +85,42 @@ impl SimState {
             total_posts: AtomicU64::new(0),
             committed: AtomicU64::new(0),
             overload_timeouts: AtomicU64::new(0),
+            party_lookups: AtomicU64::new(0),
             queue: Queue::default(),
+            parties: Mutex::new(Arc::new(parties)),
         }
+    }
+
+    /// The registry as it is now.
+    pub fn parties(&self) -> Arc<PartyRegistry> {
+        lock(&self.parties).clone()
+    }
+
+    /// Upserts entries (all or nothing); how many were given.
+    pub fn upsert_parties(
+        &self,
+        entries: impl IntoIterator<Item = PartyEntry>,
+    ) -> Result<usize, RegistryError> {
+        // Clones the registry only while a lookup still holds the old one; `upsert` checks every
+        // entry before changing anything.
+        Arc::make_mut(&mut lock(&self.parties)).upsert(entries)
+    }
+
+    /// Records one `GET /parties`, before anything else happens to it.
+    pub fn count_party_lookup(&self) {
+        self.party_lookups.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a GET of an identifier under a transient rule; how many there have been, this one
+    /// included.
+    pub fn count_transient_lookup(&self, id_type: &str, id_value: &str) -> u32 {
+        let mut counts = lock(&self.counts);
+        let n = counts
+            .transient_lookups
+            .entry(format!("{id_type}/{id_value}"))
+            .or_default();
+        *n += 1;
+        *n
     }
 
     pub fn config(&self) -> SimConfig {
@@ -133,6 +176,12 @@ impl SimState {
         self.queue.admit(cfg.capacity_tps, cfg.queue_timeout())
     }
 
+    /// Takes a lookup's share of a slot in the same queue.
+    pub fn admit_lookup(&self, cfg: &SimConfig) -> Admission {
+        self.queue
+            .admit_lookup(cfg.capacity_tps, cfg.queue_timeout())
+    }
+
     pub fn counters(&self, detail: bool) -> Counters {
         let counts = lock(&self.counts);
         let duplicates = |m: &HashMap<String, u32>| {
@@ -154,18 +203,21 @@ impl SimState {
             prepared: counts.prepares.values().map(|n| u64::from(*n)).sum(),
             duplicate_prepares: duplicates(&counts.prepares),
             overload_timeouts: self.overload_timeouts.load(Ordering::Relaxed),
+            party_lookups: self.party_lookups.load(Ordering::Relaxed),
             posts: detail.then(|| sorted(&counts.by_transfer_id)),
             home_transaction_posts: detail.then(|| sorted(&counts.by_home_transaction_id)),
         }
     }
 
-    /// Forgets every transfer, counter and the queue's backlog; the config stays.
+    /// Forgets every transfer, counter and the queue's backlog; the config and the party
+    /// registry stay.
     pub fn reset(&self) {
         lock(&self.ledger).clear();
         *lock(&self.counts) = PostCounts::default();
         self.total_posts.store(0, Ordering::Relaxed);
         self.committed.store(0, Ordering::Relaxed);
         self.overload_timeouts.store(0, Ordering::Relaxed);
+        self.party_lookups.store(0, Ordering::Relaxed);
         self.queue.clear();
     }
 

@@ -85,6 +85,15 @@ fn party(p: Option<PartyIn>, name: &str) -> Result<PartyIn, String> {
     Ok(p)
 }
 
+/// Checks `{Type}` and `{ID}` of `GET /parties/{Type}/{ID}`: a Mojaloop party id type (the
+/// eight the gateway uses) and a `PartyIdentifier` (1 to 128 characters).
+pub(crate) fn validate_party_path(id_type: &str, id_value: &str) -> Result<(), String> {
+    if !crate::registry::PARTY_ID_TYPES.contains(&id_type) {
+        return Err(ENUM_MESSAGE.to_string());
+    }
+    length(id_value, 1, 128)
+}
+
 /// Checks a `POST /transfers` body the way the adapter's schema does; the first failure wins.
 pub(crate) fn validate(body: PostBody) -> Result<Transfer, String> {
     let home_transaction_id = body
@@ -210,6 +219,24 @@ mod tests {
         assert_eq!(
             err,
             r#"must match pattern "^([0]|([1-9][0-9]{0,17}))([.][0-9]{0,3}[1-9])?$""#
+        );
+    }
+
+    #[test]
+    fn party_paths() {
+        assert_eq!(validate_party_path("MSISDN", "22890000001"), Ok(()));
+        assert_eq!(validate_party_path("ALIAS", "x"), Ok(()));
+        assert_eq!(
+            validate_party_path("msisdn", "1").unwrap_err(),
+            ENUM_MESSAGE
+        );
+        assert_eq!(
+            validate_party_path("CONSENT", "1").unwrap_err(),
+            ENUM_MESSAGE
+        );
+        assert_eq!(
+            validate_party_path("EMAIL", &"a".repeat(129)).unwrap_err(),
+            "must NOT have more than 128 characters"
         );
     }
 

@@ -21,7 +21,8 @@ struct Payer<'a> {
 #[serde(rename_all = "camelCase")]
 struct Payee<'a> {
     party_id_info: PartyIdInfo<'a>,
-    personal_info: PersonalInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    personal_info: Option<PersonalInfo<'a>>,
 }
 
 #[derive(Serialize)]
@@ -89,7 +90,7 @@ pub(crate) fn quote_request_body(rec: &Record, q: &QuotePhase, payee_fsp: &str) 
                 party_identifier: t.to.id_value(),
                 fsp_id: payee_fsp,
             },
-            personal_info: PersonalInfo::payee(),
+            personal_info: rec.payee().and_then(PersonalInfo::of),
         },
         transaction_type: TransactionType {
             scenario: "TRANSFER",

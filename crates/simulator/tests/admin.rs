@@ -246,7 +246,8 @@ async fn config_endpoint_round_trips() {
         cfg,
         json!({
             "autoAccept": true, "latencyMs": 0, "jitterMs": 0, "payeeFeeMinor": 100,
-            "expirySecs": 60, "capacityTps": 0, "queueTimeoutMs": 2000
+            "expirySecs": 60, "capacityTps": 0, "queueTimeoutMs": 2000,
+            "partyTimeoutMs": 200, "partyLatencyMs": 0
         })
     );
     let (status, patched) = send(

@@ -51,10 +51,14 @@ pub async fn execute(
         exponent: bulk.exponent,
         max_payee_fee_minor: ctx.settings.max_payee_fee,
     };
+    let check = verified_party_check(&row);
     let mut backoff = Duration::from_millis(200);
     let outcome = loop {
         permit.sending();
-        let outcome = ctx.sdk.execute(&req, &policy).await;
+        let outcome = ctx
+            .sdk
+            .execute_checked(&req, &policy, check.as_deref())
+            .await;
         permit.record(feedback(&outcome));
         match outcome {
             Outcome::NotSent { reason }
@@ -92,6 +96,58 @@ pub async fn execute(
         transfer_pk: row.id,
         resolution,
     });
+}
+
+/// For a row whose payee was verified: the check of the party the adapter resolves when it halts
+/// for acceptance. Another provider than the verified one, or a name that no longer matches the
+/// registered one, stops the row there (`NAME_CHANGED_SINCE_VERIFICATION`, never prepared).
+fn verified_party_check(row: &Transfer) -> Option<Box<sdk::PartyCheck>> {
+    if row.party_result.as_deref() != Some(domain::LookupResult::Found.as_str()) {
+        return None;
+    }
+    let fsp = row.party_fsp_id.clone();
+    let verified = [
+        row.party_first_name.as_deref(),
+        row.party_middle_name.as_deref(),
+        row.party_last_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let verified = if verified.trim().is_empty() {
+        row.party_name.clone().unwrap_or_default()
+    } else {
+        verified
+    };
+    Some(Box::new(move |to: &Party| {
+        if let (Some(was), Some(now)) = (fsp.as_deref(), to.fsp_id.as_deref())
+            && was != now
+        {
+            return Err((
+                domain::verify::NAME_CHANGED_SINCE_VERIFICATION.to_string(),
+                format!("the payee is now held by {now}, not {was} as verified; not paid"),
+            ));
+        }
+        let registered = domain::RegisteredName {
+            display: to.display_name.as_deref(),
+            first: to.first_name.as_deref(),
+            middle: None,
+            last: to.last_name.as_deref(),
+        };
+        if domain::grade_name(Some(&verified), &registered) == domain::NameMatch::Mismatch {
+            let now = [to.first_name.as_deref(), to.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Err((
+                domain::verify::NAME_CHANGED_SINCE_VERIFICATION.to_string(),
+                format!("the payee's registered name is now {now:?}, not {verified:?} as verified; not paid"),
+            ));
+        }
+        Ok(())
+    }))
 }
 
 /// What a call's outcome says about the rail: timeouts, errors without an answer and server errors

@@ -194,13 +194,7 @@ async fn start_scheduled(ctx: &WorkerCtx) -> anyhow::Result<()> {
         .await?;
     for b in due {
         tracing::info!(bulk_id = %b.bulk_id, "scheduled run due: starting");
-        let ev = domain::ProgressEvent::new(
-            &b.bulk_id,
-            *b.state,
-            b.succeeded_count,
-            b.failed_count,
-            b.total_count,
-        );
+        let ev = b.progress();
         if let Err(e) = ctx.bus.publish(&ev).await {
             tracing::warn!(bulk_id = %b.bulk_id, error = %e, "progress not published");
         }

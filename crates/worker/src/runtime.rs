@@ -93,8 +93,10 @@ pub async fn run(
         bus: deps.bus,
         settler: settler.clone(),
         pacer: Pacer::new(settings.pacing, settings.concurrency),
+        lookup_pacer: Pacer::new(settings.pacing, settings.concurrency),
         settings: settings.clone(),
         stopping: stop_rx.clone(),
+        progress_gate: Default::default(),
     };
     let sweep = tokio::spawn(recovery::run_loop(ctx.clone()));
     let health = match &settings.health_addr {

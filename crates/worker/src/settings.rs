@@ -34,6 +34,8 @@ pub const ENV_VARS: &[&str] = &[
     "ADAPTER_EXPIRY",
     "PRE_PREPARE_RETRIES",
     "PRE_PREPARE_BACKOFF",
+    "PARTY_LOOKUP_RETRIES",
+    "PARTY_LOOKUP_BACKOFF",
     "WORKER_HEALTH_ADDR",
     "LOG_FORMAT",
     "RUST_LOG",
@@ -94,6 +96,11 @@ pub struct WorkerSettings {
     pub pre_prepare_retries: u32,
     /// Wait before the first re-send; doubles each time, up to a minute.
     pub pre_prepare_backoff: Duration,
+    /// Lookups again at most of a payee whose lookup got no usable answer, before it counts as
+    /// not found (verification).
+    pub party_lookup_retries: u32,
+    /// Wait before the first of those; doubles each time, up to 30 s.
+    pub party_lookup_backoff: Duration,
     /// Where the worker answers `GET /health` (unset: nowhere).
     pub health_addr: Option<String>,
     /// Log format.
@@ -129,6 +136,8 @@ impl WorkerSettings {
             adapter_expiry: env.duration("ADAPTER_EXPIRY", Duration::from_secs(60))?,
             pre_prepare_retries: env.parse("PRE_PREPARE_RETRIES", 5u32)?,
             pre_prepare_backoff: env.duration("PRE_PREPARE_BACKOFF", Duration::from_secs(2))?,
+            party_lookup_retries: env.parse("PARTY_LOOKUP_RETRIES", 3u32)?,
+            party_lookup_backoff: env.duration("PARTY_LOOKUP_BACKOFF", Duration::from_secs(2))?,
             health_addr: env.raw("WORKER_HEALTH_ADDR"),
             log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,
         })

@@ -209,7 +209,8 @@ impl Coalescer {
 }
 
 async fn publish(bus: &dyn ProgressBus, c: &BulkCounters) {
-    let ev = ProgressEvent::new(&c.bulk_id, c.state, c.succeeded, c.failed, c.total);
+    let ev = ProgressEvent::new(&c.bulk_id, c.state, c.succeeded, c.failed, c.total)
+        .verification(i64::from(c.verification_version), 0);
     if let Err(e) = bus.publish(&ev).await {
         tracing::warn!(bulk_id = %c.bulk_id, error = %e, "progress not published");
     }

@@ -16,7 +16,8 @@ pub const USAGE: &str = "usage:
               --party-id-type <MSISDN> --party-identifier <id>
   gateway-api credit --account-id <id> --amount <minor units>
   gateway-api set-policy --org <name> [--approval off|required] [--approval-threshold <minor units>|none]
-              [--period-guard off|on]      change an organisation's payment-run controls
+              [--period-guard off|on] [--verification off|report|exclude]
+                                           change an organisation's payment-run controls
   gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
                                            settle an UNKNOWN row after checking the switch
   gateway-api seed-demo                    create the CNSS demo organisation, users and account
@@ -85,6 +86,8 @@ pub enum Command {
         approval_threshold: Option<Option<i64>>,
         /// `--period-guard`.
         period_guard: Option<bool>,
+        /// `--verification`.
+        verification: Option<domain::VerificationMode>,
     },
     /// Seed the demo organisation.
     SeedDemo,
@@ -240,7 +243,13 @@ where
         "set-policy" => {
             let mut f = flags(
                 rest,
-                &["org", "approval", "approval-threshold", "period-guard"],
+                &[
+                    "org",
+                    "approval",
+                    "approval-threshold",
+                    "period-guard",
+                    "verification",
+                ],
             )?;
             let approval = f
                 .remove("approval")
@@ -271,11 +280,19 @@ where
                     _ => Err(usage("--period-guard must be on or off")),
                 })
                 .transpose()?;
+            let verification = f
+                .remove("verification")
+                .map(|v| {
+                    domain::VerificationMode::parse(&v.to_ascii_lowercase())
+                        .map_err(|_| usage("--verification must be off, report or exclude"))
+                })
+                .transpose()?;
             Ok(Command::SetPolicy {
                 org: take(&mut f, "org")?,
                 approval,
                 approval_threshold,
                 period_guard,
+                verification,
             })
         }
         "resolve" => {

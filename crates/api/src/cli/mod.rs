@@ -244,6 +244,7 @@ fn admin(
             approval,
             approval_threshold,
             period_guard,
+            verification,
         } => {
             let o = orgs::find_by_name(c, &org)
                 .context("reading organisations")?
@@ -258,13 +259,17 @@ fn admin(
             if let Some(g) = period_guard {
                 p.period_guard = g;
             }
+            if let Some(v) = verification {
+                p.verification = v;
+            }
             orgs::set_policy(c, o.id, &p).context("saving the policy")?;
             println!(
-                "policy of {org}: approval {}, threshold {}, period guard {}",
+                "policy of {org}: approval {}, threshold {}, period guard {}, verification {}",
                 p.approval,
                 p.approval_threshold
                     .map_or_else(|| "none (every run)".to_string(), |t| t.to_string()),
-                if p.period_guard { "on" } else { "off" }
+                if p.period_guard { "on" } else { "off" },
+                p.verification
             );
         }
         Command::SeedDemo => {

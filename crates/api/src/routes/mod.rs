@@ -59,5 +59,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/api/bulk-transfers/{id}/retry").route(web::post().to(bulk::retry::retry)),
         )
+        .service(
+            resource("/api/bulk-transfers/{id}/verification")
+                .route(web::get().to(bulk::verification::report)),
+        )
+        .service(
+            resource("/api/bulk-transfers/{id}/verification.csv")
+                .route(web::get().to(bulk::verification::report_csv)),
+        )
+        .service(
+            resource("/api/bulk-transfers/{id}/verify")
+                .route(web::post().to(bulk::verification::reverify)),
+        )
         .service(resource("/api/organisation/policy").route(web::get().to(organisation::policy)));
 }

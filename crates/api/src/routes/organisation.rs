@@ -37,4 +37,8 @@ pub struct OrgPolicySchema {
     pub approval_threshold: Option<i64>,
     /// A period is required and a payee is paid once per period.
     pub period_guard: bool,
+    /// `off`, `report` (payees looked up before approval or sending) or `exclude` (and rows not
+    /// found or under another name kept out of the run).
+    #[schema(example = "exclude")]
+    pub verification: String,
 }

@@ -8,7 +8,7 @@
 
 use actix_web::web::Bytes;
 use db::DbPool;
-use domain::{BulkState, ProgressEvent};
+use domain::ProgressEvent;
 use futures::Stream;
 use std::time::Duration;
 use tokio::time::Interval;
@@ -33,14 +33,7 @@ pub fn snapshot_by_id(pool: &DbPool, bulk_id: &str) -> Option<ProgressEvent> {
 }
 
 fn event_of(b: &db::models::Bulk) -> Option<ProgressEvent> {
-    let state: BulkState = *b.state;
-    Some(ProgressEvent::new(
-        &b.bulk_id,
-        state,
-        b.succeeded_count,
-        b.failed_count,
-        b.total_count,
-    ))
+    Some(b.progress())
 }
 
 async fn snapshot_async(pool: &DbPool, bulk_pk: i64) -> Option<ProgressEvent> {

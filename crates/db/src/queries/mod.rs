@@ -12,3 +12,4 @@ pub mod settle;
 pub mod sweep;
 pub mod transfers;
 pub mod users;
+pub mod verify;

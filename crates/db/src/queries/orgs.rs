@@ -47,6 +47,7 @@ pub fn set_policy(
             o::approval_mode.eq(policy.approval.as_str()),
             o::approval_threshold.eq(policy.approval_threshold),
             o::period_guard.eq(policy.period_guard),
+            o::verification_mode.eq(policy.verification.as_str()),
         ))
         .execute(conn)?;
     if n == 0 {

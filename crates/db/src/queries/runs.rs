@@ -62,6 +62,8 @@ pub struct Approval<'a> {
     pub user_pk: i64,
     /// The file hash the approver saw.
     pub file_sha256: &'a str,
+    /// The verification report version the approver saw (required for a verified run).
+    pub verification_version: Option<i32>,
 }
 
 /// Approves a run waiting for approval: never by its uploader ([`DbError::SameUser`]), only for
@@ -82,6 +84,11 @@ pub fn approve(conn: &mut DbConn, bulk_pk: i64, approval: &Approval<'_>) -> DbRe
         {
             return Err(DbError::FileHashMismatch);
         }
+        if bulk.verification()?.is_on()
+            && approval.verification_version != Some(bulk.verification_version)
+        {
+            return Err(DbError::VerificationChanged);
+        }
         let at = now();
         let to = BulkState::after_approval(bulk.execute_at.is_some_and(|e| e > at));
         transition(c, bulk_pk, BulkState::AwaitingApproval, to)?;
@@ -90,6 +97,10 @@ pub fn approve(conn: &mut DbConn, bulk_pk: i64, approval: &Approval<'_>) -> DbRe
                 b::approved_by.eq(Some(approval.user_pk)),
                 b::approved_at.eq(Some(at)),
                 b::approved_sha256.eq(Some(bulk.file_sha256.as_str())),
+                b::approved_verification_version.eq(bulk
+                    .verification()?
+                    .is_on()
+                    .then_some(bulk.verification_version)),
             ))
             .execute(c)?;
         bulks::get(c, bulk_pk)
@@ -138,10 +149,13 @@ pub fn cancel(conn: &mut DbConn, bulk_pk: i64, user_pk: i64) -> DbResult<Bulk> {
             other => other,
         })?;
         close_unsent(c, &bulk)?;
+        // A cancel ends a verification under way like its completion would (progress `seq`).
+        let ended = i32::from(from == BulkState::Verifying);
         diesel::update(b::bulk_transfers.find(bulk_pk))
             .set((
                 b::cancelled_by.eq(Some(user_pk)),
                 b::cancelled_at.eq(Some(now())),
+                b::verification_version.eq(b::verification_version + ended),
             ))
             .execute(c)?;
         bulks::get(c, bulk_pk)
@@ -168,10 +182,14 @@ fn close_unsent(c: &mut DbConn, bulk: &Bulk) -> DbResult<()> {
         t::updated_at.eq(at),
     ))
     .execute(c)?;
-    if i64::try_from(n).ok() != Some(bulk.total_count) {
+    // Rows excluded by verification were closed (and their money released) already.
+    if i64::try_from(n).ok() != Some(bulk.total_count - bulk.excluded_count) {
         return Err(DbError::AlreadyStarted);
     }
-    accounts::release(c, bulk.account_pk, Some(bulk.id), bulk.total_amount)?;
+    let unsent = bulk.total_amount - bulk.excluded_amount;
+    if unsent > 0 {
+        accounts::release(c, bulk.account_pk, Some(bulk.id), unsent)?;
+    }
     period::release_bulk(c, bulk.id)?;
     Ok(())
 }
@@ -255,7 +273,8 @@ pub fn create_retry(
             currency: parent.currency.clone(),
             total_amount: total,
             total_count: i64::try_from(failed.len()).unwrap_or(i64::MAX),
-            state: BulkState::start_state(approval, false).into(),
+            // A retry pays rows its parent already verified (or chose not to): not verified again.
+            state: BulkState::start_state(false, approval, false).into(),
             // Not a file: a hash of what the retry is, so the approver still approves one exact
             // content and the duplicate guard never confuses it with an upload.
             file_sha256: domain::sha256_hex(
@@ -274,6 +293,7 @@ pub fn create_retry(
             execute_at: None,
             approval_required: approval,
             parent_bulk_pk: Some(parent_pk),
+            verification_mode: domain::VerificationMode::Off.as_str().to_string(),
         };
         let mut rows: Vec<crate::models::NewTransfer> = failed
             .into_iter()

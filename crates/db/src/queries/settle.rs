@@ -90,6 +90,8 @@ pub struct BulkCounters {
     pub total: i64,
     /// Whether this batch made the bulk final.
     pub became_final: bool,
+    /// Verifications of the run ended (for the events' `seq`, see [`domain::ProgressEvent`]).
+    pub verification_version: i32,
 }
 
 #[derive(Default)]
@@ -274,7 +276,8 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
     let mut journal: Vec<NewLedgerEntry> = Vec::new();
     // Bulks in key order, then accounts in key order: every worker locks in the same order.
     for (bulk_pk, d) in &deltas {
-        let (bulk_id, account_pk, ok, ko, total, state): (String, i64, i64, i64, i64, String) =
+        type Returned = (String, i64, i64, i64, i64, String, i32);
+        let (bulk_id, account_pk, ok, ko, total, state, verification_version): Returned =
             diesel::update(b::bulk_transfers.find(*bulk_pk))
                 .set((
                     b::succeeded_count.eq(b::succeeded_count + d.ok),
@@ -290,6 +293,7 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                     b::failed_count,
                     b::total_count,
                     b::state,
+                    b::verification_version,
                 ))
                 .get_result(c)?;
         let mut state =
@@ -328,6 +332,7 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
             failed: ko,
             total,
             became_final,
+            verification_version,
         });
     }
     for (account_pk, (consumed, released)) in per_account {

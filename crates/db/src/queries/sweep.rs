@@ -18,11 +18,12 @@ pub struct StalledBulk {
     pub bulk_pk: i64,
     /// Public id.
     pub bulk_id: String,
-    /// State when found (`PENDING`: the bulk job was lost; `PROCESSING`: its chunk jobs were).
+    /// State when found (`PENDING`: the bulk job was lost; `PROCESSING` or `VERIFYING`: its chunk
+    /// jobs were).
     pub state: String,
 }
 
-/// Bulks PENDING, or PROCESSING with PENDING rows, untouched since `idle_before`; each returned bulk
+/// Bulks PENDING or VERIFYING, or PROCESSING with PENDING rows, untouched since `idle_before`; each returned bulk
 /// was taken over by this caller (its `updated_at` bumped under a condition), so one replica only
 /// re-queues it.
 pub fn take_stalled_bulks(
@@ -31,7 +32,11 @@ pub fn take_stalled_bulks(
     limit: i64,
 ) -> DbResult<Vec<StalledBulk>> {
     let candidates: Vec<(i64, String, String, NaiveDateTime)> = b::bulk_transfers
-        .filter(b::state.eq_any([BulkState::Pending.as_str(), BulkState::Processing.as_str()]))
+        .filter(b::state.eq_any([
+            BulkState::Pending.as_str(),
+            BulkState::Processing.as_str(),
+            BulkState::Verifying.as_str(),
+        ]))
         .filter(b::updated_at.lt(idle_before))
         .order(b::id.asc())
         .limit(limit)

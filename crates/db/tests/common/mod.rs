@@ -117,6 +117,7 @@ pub fn bulk_spec(w: &World, account: &Account, amounts: &[i64]) -> (NewBulk, Vec
         execute_at: None,
         approval_required: false,
         parent_bulk_pk: None,
+        verification_mode: "off".to_string(),
     };
     let rows = amounts
         .iter()

@@ -7,11 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{TransitionError, UnknownValue};
 
-/// Lifecycle of a bulk transfer. Serialized as `"AWAITING_APPROVAL"`, `"SCHEDULED"`, `"PENDING"`,
+/// Lifecycle of a bulk transfer. Serialized as `"VERIFYING"`, `"AWAITING_APPROVAL"`, `"SCHEDULED"`, `"PENDING"`,
 /// `"PROCESSING"`, `"COMPLETED"`, `"PARTIALLY_COMPLETED"`, `"FAILED"`, `"REJECTED"`, `"CANCELLED"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum BulkState {
+    /// Accepted, funds reserved; every payee is being looked up at the switch before approval or
+    /// sending. Nothing is sent.
+    Verifying,
     /// Accepted and stored, waiting for an APPROBATEUR to approve or reject it; nothing is sent.
     AwaitingApproval,
     /// Approved (or needing no approval), waiting for its scheduled time; nothing is sent.
@@ -34,7 +37,8 @@ pub enum BulkState {
 
 impl BulkState {
     /// Every state.
-    pub const ALL: [BulkState; 9] = [
+    pub const ALL: [BulkState; 10] = [
+        BulkState::Verifying,
         BulkState::AwaitingApproval,
         BulkState::Scheduled,
         BulkState::Pending,
@@ -49,6 +53,7 @@ impl BulkState {
     /// The wire / database spelling.
     pub const fn as_str(self) -> &'static str {
         match self {
+            BulkState::Verifying => "VERIFYING",
             BulkState::AwaitingApproval => "AWAITING_APPROVAL",
             BulkState::Scheduled => "SCHEDULED",
             BulkState::Pending => "PENDING",
@@ -63,9 +68,19 @@ impl BulkState {
 
     /// The state an accepted upload is stored in.
     ///
-    /// Approval comes first: a run that needs a second person waits for it even if it is scheduled,
-    /// and learns its next state from [`BulkState::after_approval`].
-    pub fn start_state(needs_approval: bool, scheduled_later: bool) -> BulkState {
+    /// Verification comes first (the approver decides on its report), then approval: a run that
+    /// needs a second person waits for it even if it is scheduled, and learns its next state from
+    /// [`BulkState::after_approval`].
+    pub fn start_state(verify: bool, needs_approval: bool, scheduled_later: bool) -> BulkState {
+        if verify {
+            BulkState::Verifying
+        } else {
+            BulkState::after_verification(needs_approval, scheduled_later)
+        }
+    }
+
+    /// The state a verified run moves to (also the start state of a run that is not verified).
+    pub fn after_verification(needs_approval: bool, scheduled_later: bool) -> BulkState {
         if needs_approval {
             BulkState::AwaitingApproval
         } else {
@@ -93,7 +108,8 @@ impl BulkState {
     /// Whether no further transition is possible.
     pub fn is_final(self) -> bool {
         match self {
-            BulkState::AwaitingApproval
+            BulkState::Verifying
+            | BulkState::AwaitingApproval
             | BulkState::Scheduled
             | BulkState::Pending
             | BulkState::Processing => false,
@@ -105,14 +121,17 @@ impl BulkState {
         }
     }
 
-    /// Whether the state allows a cancel (AWAITING_APPROVAL, SCHEDULED, PENDING).
+    /// Whether the state allows a cancel (VERIFYING, AWAITING_APPROVAL, SCHEDULED, PENDING).
     ///
     /// For PENDING this is necessary, not sufficient: a PENDING bulk whose worker already claimed a
     /// row can no longer be cancelled, and only the database knows that, so the cancel must be a
     /// conditional update that fails once a row left PENDING.
     pub fn is_cancellable(self) -> bool {
         match self {
-            BulkState::AwaitingApproval | BulkState::Scheduled | BulkState::Pending => true,
+            BulkState::Verifying
+            | BulkState::AwaitingApproval
+            | BulkState::Scheduled
+            | BulkState::Pending => true,
             BulkState::Processing
             | BulkState::Completed
             | BulkState::PartiallyCompleted
@@ -127,6 +146,18 @@ impl BulkState {
         let legal = matches!(
             (self, to),
             (
+                BulkState::Verifying,
+                BulkState::AwaitingApproval
+                    | BulkState::Scheduled
+                    | BulkState::Pending
+                    | BulkState::Cancelled
+                    // Every row excluded: nothing left to pay.
+                    | BulkState::Failed
+            ) | (
+                BulkState::AwaitingApproval,
+                // Looked up again at the approver's or manager's request.
+                BulkState::Verifying
+            ) | (
                 BulkState::AwaitingApproval,
                 BulkState::Pending
                     | BulkState::Scheduled
@@ -192,6 +223,12 @@ mod tests {
     fn bulk_legal_transitions() {
         use BulkState::*;
         let legal = [
+            (Verifying, AwaitingApproval),
+            (Verifying, Scheduled),
+            (Verifying, Pending),
+            (Verifying, Cancelled),
+            (Verifying, Failed),
+            (AwaitingApproval, Verifying),
             (AwaitingApproval, Pending),
             (AwaitingApproval, Scheduled),
             (AwaitingApproval, Rejected),
@@ -233,7 +270,7 @@ mod tests {
     #[test]
     fn cancellable_states() {
         use BulkState::*;
-        let cancellable = [AwaitingApproval, Scheduled, Pending];
+        let cancellable = [Verifying, AwaitingApproval, Scheduled, Pending];
         for s in BulkState::ALL {
             assert_eq!(s.is_cancellable(), cancellable.contains(&s), "{s}");
             // Cancellable exactly where the table has an edge to CANCELLED.
@@ -244,10 +281,16 @@ mod tests {
     #[test]
     fn start_and_after_approval() {
         use BulkState::*;
-        assert_eq!(BulkState::start_state(true, true), AwaitingApproval);
-        assert_eq!(BulkState::start_state(true, false), AwaitingApproval);
-        assert_eq!(BulkState::start_state(false, true), Scheduled);
-        assert_eq!(BulkState::start_state(false, false), Pending);
+        for (approval, later) in [(true, true), (true, false), (false, true), (false, false)] {
+            assert_eq!(BulkState::start_state(true, approval, later), Verifying);
+            let next = BulkState::after_verification(approval, later);
+            assert_eq!(Verifying.transition(next), Ok(next));
+            assert_eq!(BulkState::start_state(false, approval, later), next);
+        }
+        assert_eq!(BulkState::start_state(false, true, true), AwaitingApproval);
+        assert_eq!(BulkState::start_state(false, true, false), AwaitingApproval);
+        assert_eq!(BulkState::start_state(false, false, true), Scheduled);
+        assert_eq!(BulkState::start_state(false, false, false), Pending);
         assert_eq!(BulkState::after_approval(true), Scheduled);
         assert_eq!(BulkState::after_approval(false), Pending);
         // What approval leads to is always a legal step out of AWAITING_APPROVAL.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{TransitionError, UnknownValue};
 
 /// Lifecycle of one transfer of a bulk. Serialized as `"PENDING"`, `"PROCESSING"`, `"UNKNOWN"`,
-/// `"COMPLETED"`, `"FAILED"`, `"CANCELLED"`.
+/// `"COMPLETED"`, `"FAILED"`, `"CANCELLED"`, `"EXCLUDED"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TransferStatus {
@@ -24,17 +24,21 @@ pub enum TransferStatus {
     Failed,
     /// Never sent: its run was rejected or cancelled.
     Cancelled,
+    /// Never sent: verification found its payee unknown at the switch or under another name, and
+    /// the organisation excludes such rows (their money went back before approval or sending).
+    Excluded,
 }
 
 impl TransferStatus {
     /// Every status.
-    pub const ALL: [TransferStatus; 6] = [
+    pub const ALL: [TransferStatus; 7] = [
         TransferStatus::Pending,
         TransferStatus::Processing,
         TransferStatus::Unknown,
         TransferStatus::Completed,
         TransferStatus::Failed,
         TransferStatus::Cancelled,
+        TransferStatus::Excluded,
     ];
 
     /// The wire / database spelling.
@@ -46,6 +50,7 @@ impl TransferStatus {
             TransferStatus::Completed => "COMPLETED",
             TransferStatus::Failed => "FAILED",
             TransferStatus::Cancelled => "CANCELLED",
+            TransferStatus::Excluded => "EXCLUDED",
         }
     }
 
@@ -57,11 +62,15 @@ impl TransferStatus {
             .ok_or_else(|| UnknownValue::new("transfer status", s))
     }
 
-    /// Whether the outcome is settled (`Completed`, `Failed` or `Cancelled`). `Unknown` is not final.
+    /// Whether the outcome is settled (`Completed`, `Failed`, `Cancelled`, `Excluded`). `Unknown` is
+    /// not final.
     pub fn is_final(self) -> bool {
         match self {
             TransferStatus::Pending | TransferStatus::Processing | TransferStatus::Unknown => false,
-            TransferStatus::Completed | TransferStatus::Failed | TransferStatus::Cancelled => true,
+            TransferStatus::Completed
+            | TransferStatus::Failed
+            | TransferStatus::Cancelled
+            | TransferStatus::Excluded => true,
         }
     }
 
@@ -102,6 +111,8 @@ impl TransferStatus {
                 )
                 // Only a row that never left can be cancelled: once sent, the switch decides.
                 | (TransferStatus::Pending, TransferStatus::Cancelled)
+                // Verification runs before anything is sent.
+                | (TransferStatus::Pending, TransferStatus::Excluded)
         );
         if legal {
             Ok(to)
@@ -140,6 +151,7 @@ mod tests {
         assert_eq!(TransferStatus::sources(Pending), vec![Processing, Unknown]);
         assert_eq!(TransferStatus::sources(Unknown), vec![Processing]);
         assert_eq!(TransferStatus::sources(Cancelled), vec![Pending]);
+        assert_eq!(TransferStatus::sources(Excluded), vec![Pending]);
         for to in TransferStatus::ALL {
             let mut all = TransferStatus::sources(to);
             all.extend(TransferStatus::not_sources(to));
@@ -160,6 +172,7 @@ mod tests {
             (Processing, Pending),
             (Unknown, Pending),
             (Pending, Cancelled),
+            (Pending, Excluded),
         ];
         for from in TransferStatus::ALL {
             for to in TransferStatus::ALL {
@@ -178,7 +191,7 @@ mod tests {
     #[test]
     fn final_states() {
         use TransferStatus::*;
-        let finals = [Completed, Failed, Cancelled];
+        let finals = [Completed, Failed, Cancelled, Excluded];
         for s in TransferStatus::ALL {
             assert_eq!(s.is_final(), finals.contains(&s), "{s}");
             // A final status has no way out; a live one has at least one.

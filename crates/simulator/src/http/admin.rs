@@ -1,6 +1,7 @@
-//! `/__sim/…`: counters, live config, reset.
+//! `/__sim/…`: counters, live config, party registry, reset.
 
 use crate::config::ConfigPatch;
+use crate::registry::PartyEntry;
 use crate::reply::bad_request;
 use crate::state::SimState;
 use actix_web::{HttpResponse, web};
@@ -33,7 +34,24 @@ pub(crate) async fn put_config(state: web::Data<SimState>, body: web::Bytes) -> 
     }
 }
 
-/// `POST /__sim/reset`: forgets every transfer and counter.
+/// `GET /__sim/parties`: every registered party, sorted by id type and identifier.
+pub(crate) async fn get_parties(state: web::Data<SimState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.parties().entries())
+}
+
+/// `PUT /__sim/parties`: a JSON array of entries, upserted all or nothing; answers the registry.
+pub(crate) async fn put_parties(state: web::Data<SimState>, body: web::Bytes) -> HttpResponse {
+    let entries = match serde_json::from_slice::<Vec<PartyEntry>>(&body) {
+        Ok(entries) => entries,
+        Err(e) => return super::respond(bad_request(&e.to_string())),
+    };
+    match state.upsert_parties(entries) {
+        Ok(_) => HttpResponse::Ok().json(state.parties().entries()),
+        Err(e) => super::respond(bad_request(&e.to_string())),
+    }
+}
+
+/// `POST /__sim/reset`: forgets every transfer and counter (the registry stays).
 pub(crate) async fn reset(state: web::Data<SimState>) -> HttpResponse {
     state.reset();
     HttpResponse::NoContent().finish()

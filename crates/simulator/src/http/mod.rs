@@ -2,6 +2,7 @@
 
 mod admin;
 mod drop_body;
+mod parties;
 mod transfers;
 
 use crate::reply::Reply;
@@ -9,15 +10,19 @@ use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-/// Every route: the adapter's (`/`, `/transfers…`) and the simulator's own (`/__sim/…`).
+/// Every route: the adapter's (`/`, `/transfers…`, `/parties…`) and the simulator's own
+/// (`/__sim/…`).
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(transfers::health))
         .route("/transfers", web::post().to(transfers::post))
         .route("/transfers/{transfer_id}", web::put().to(transfers::put))
         .route("/transfers/{transfer_id}", web::get().to(transfers::get))
+        .route("/parties/{id_type}/{id_value}", web::get().to(parties::get))
         .route("/__sim/counters", web::get().to(admin::counters))
         .route("/__sim/config", web::get().to(admin::get_config))
         .route("/__sim/config", web::put().to(admin::put_config))
+        .route("/__sim/parties", web::get().to(admin::get_parties))
+        .route("/__sim/parties", web::put().to(admin::put_parties))
         .route("/__sim/reset", web::post().to(admin::reset));
 }
 

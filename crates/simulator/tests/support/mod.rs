@@ -69,6 +69,11 @@ pub async fn get(base: &str, id: &str) -> (u16, Value) {
     send(client().get(format!("{base}/transfers/{id}"))).await
 }
 
+/// `GET /parties/{id_type}/{id}`.
+pub async fn lookup(base: &str, id_type: &str, id: &str) -> (u16, Value) {
+    send(client().get(format!("{base}/parties/{id_type}/{id}"))).await
+}
+
 /// The capture's body (copied from `shared/mojaloop/captures/`).
 pub fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));

@@ -2,11 +2,12 @@
 
 use anyhow::Context;
 use db::queries::bulks;
-use domain::{BulkJob, BulkState, ChunkJob, ProgressEvent};
+use domain::{BulkJob, BulkState, ChunkJob};
 
 use crate::context::WorkerCtx;
 
 /// Marks the bulk PROCESSING (`PENDING → PROCESSING`, conditional) and queues its first chunk jobs,
+/// or, for a VERIFYING run, queues the chunk jobs that look its payees up;
 /// at most `LANES_PER_BULK`, so one big bulk never fills the queue ahead of other organisations'.
 /// A duplicate job finds the bulk no longer PENDING and does nothing.
 pub async fn run(ctx: &WorkerCtx, job: BulkJob) -> anyhow::Result<()> {
@@ -20,19 +21,17 @@ pub async fn run(ctx: &WorkerCtx, job: BulkJob) -> anyhow::Result<()> {
         return Ok(());
     };
     let pk = bulk.id;
-    let started = ctx.db(move |c| bulks::mark_processing(c, pk)).await?;
-    if !started {
+    let verifying = *bulk.state == BulkState::Verifying;
+    let bulk = if verifying {
+        // Its payees are looked up first, by the same chunk jobs (they see the state).
+        bulk
+    } else if ctx.db(move |c| bulks::mark_processing(c, pk)).await? {
+        ctx.db(move |c| bulks::get(c, pk)).await?
+    } else {
         tracing::debug!(bulk_id = %bulk.bulk_id, state = %bulk.state, "bulk already started; duplicate job ignored");
         return Ok(());
-    }
-    let ev = ProgressEvent::new(
-        &bulk.bulk_id,
-        BulkState::Processing,
-        bulk.succeeded_count,
-        bulk.failed_count,
-        bulk.total_count,
-    );
-    if let Err(e) = ctx.bus.publish(&ev).await {
+    };
+    if let Err(e) = ctx.bus.publish(&bulk.progress()).await {
         tracing::warn!(bulk_id = %bulk.bulk_id, error = %e, "progress not published");
     }
     let rows = u64::try_from(bulk.total_count).unwrap_or(0);
@@ -50,6 +49,10 @@ pub async fn run(ctx: &WorkerCtx, job: BulkJob) -> anyhow::Result<()> {
         .push_chunks(jobs)
         .await
         .context("queueing chunk jobs (the sweep will retry)")?;
-    tracing::info!(bulk_id = %bulk.bulk_id, rows, lanes, "bulk started");
+    if verifying {
+        tracing::info!(bulk_id = %bulk.bulk_id, rows, lanes, "verification started");
+    } else {
+        tracing::info!(bulk_id = %bulk.bulk_id, rows, lanes, "bulk started");
+    }
     Ok(())
 }

@@ -28,6 +28,10 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
         tracing::warn!(bulk_id = %job.bulk_id, "chunk job for an unknown bulk; dropped");
         return Ok(());
     };
+    // A run being verified is looked up, never sent.
+    if *bulk.state == domain::BulkState::Verifying {
+        return crate::jobs::verify::run(ctx, bulk, job).await;
+    }
     // Only a started run sends: a job that outlived its run, or one for a run still waiting for
     // approval or its schedule (which no code path queues, but the queue is not the authority),
     // sends nothing — money moves only after the fund's controls said so.

@@ -201,7 +201,7 @@ impl Harness {
             currency: "XOF".into(),
             total_amount: total,
             total_count: rows.len() as i64,
-            state: domain::BulkState::start_state(false, execute_at.is_some()).into(),
+            state: domain::BulkState::start_state(false, false, execute_at.is_some()).into(),
             file_sha256: uuid::Uuid::new_v4().to_string(),
             file_name: None,
             idempotency_key: None,
@@ -213,6 +213,7 @@ impl Harness {
             execute_at,
             approval_required: false,
             parent_bulk_pk: None,
+            verification_mode: "off".to_string(),
         };
         let mut trs: Vec<NewTransfer> = rows
             .iter()

@@ -246,7 +246,7 @@ fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
         currency: currency.to_string(),
         total_amount: i.parsed.total_amount.minor(),
         total_count: i64::try_from(rows.len()).map_err(ApiError::internal)?,
-        state: BulkState::start_state(needs_approval, later).into(),
+        state: BulkState::start_state(policy.verification.is_on(), needs_approval, later).into(),
         file_sha256: i.sha.clone(),
         file_name: i.file_name,
         idempotency_key: i.key.clone(),
@@ -258,6 +258,7 @@ fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
         execute_at: i.run.execute_at,
         approval_required: needs_approval,
         parent_bulk_pk: None,
+        verification_mode: policy.verification.as_str().to_string(),
     };
     // Checked again inside the storing transaction: two identical uploads racing each other
     // cannot both pass the early check above.
@@ -413,8 +414,9 @@ pub async fn create(
                 bulk_id = %b.bulk_id, total = b.total_count, amount = b.total_amount,
                 state = %b.state, "bulk stored and funds reserved"
             );
-            // Waiting for approval or for its time: queued by the approval or by the sweep.
-            if *b.state == BulkState::Pending {
+            // Waiting for approval or for its time: queued by the approval or by the sweep. A run
+            // to verify is queued too: the workers look its payees up.
+            if matches!(*b.state, BulkState::Pending | BulkState::Verifying) {
                 enqueue(&state, &b.bulk_id).await;
             }
             Ok(accepted(&b, false))

@@ -8,7 +8,7 @@
 use actix_web::{HttpResponse, web};
 use db::models::Bulk;
 use db::queries::{bulks, runs};
-use domain::{BulkState, ProgressEvent};
+use domain::BulkState;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -28,6 +28,11 @@ pub struct ApproveRequest {
     /// exact file the approver looked at.
     #[schema(example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")]
     pub file_sha256: String,
+    /// For a verified run: the `version` of the verification report the approver read
+    /// (`GET …/verification`). A run verified again since is refused (`verification_changed`).
+    #[serde(default)]
+    #[schema(example = 1)]
+    pub verification_version: Option<i32>,
 }
 
 /// Body of `reject`.
@@ -49,22 +54,16 @@ async fn find(state: &AppState, user: &AuthUser, id: String) -> Result<Bulk, Api
 
 /// Publishes the run's new state (SSE watchers see it; final states end their stream).
 pub async fn publish_state(state: &AppState, b: &Bulk) {
-    let ev = ProgressEvent::new(
-        &b.bulk_id,
-        *b.state,
-        b.succeeded_count,
-        b.failed_count,
-        b.total_count,
-    );
+    let ev = b.progress();
     if let Err(e) = state.bus.publish(&ev).await {
         tracing::warn!(bulk_id = %b.bulk_id, error = %e, "state change not published");
     }
 }
 
 /// After a decision: queue the run if it may start now, tell the watchers, answer its summary.
-async fn decided(state: &AppState, b: Bulk, what: &str) -> Result<HttpResponse, ApiError> {
+pub(super) async fn decided(state: &AppState, b: Bulk, what: &str) -> Result<HttpResponse, ApiError> {
     tracing::info!(bulk_id = %b.bulk_id, state = %b.state, "run {what}");
-    if *b.state == BulkState::Pending {
+    if matches!(*b.state, BulkState::Pending | BulkState::Verifying) {
         super::create::enqueue(state, &b.bulk_id).await;
     }
     publish_state(state, &b).await;
@@ -92,7 +91,8 @@ async fn decided(state: &AppState, b: Bulk, what: &str) -> Result<HttpResponse, 
          body = ErrorBody),
         (status = 404, description = "No such run in your organisation", body = ErrorBody),
         (status = 409, description = "Another file than the approver saw (`file_hash_mismatch`), \
-          or not awaiting approval (`invalid_state`)", body = ErrorBody),
+          another verification report (`verification_changed`), or not awaiting approval \
+          (`invalid_state`)", body = ErrorBody),
         (status = 422, description = "Malformed body", body = ErrorBody),
     )
 )]
@@ -104,7 +104,13 @@ pub async fn approve(
 ) -> Result<HttpResponse, ApiError> {
     user.require_approver()?;
     let bulk = find(&state, &user, path.into_inner()).await?;
-    let (pk, uid, sha) = (bulk.id, user.user_id, body.into_inner().file_sha256);
+    let body = body.into_inner();
+    let (pk, uid, sha, version) = (
+        bulk.id,
+        user.user_id,
+        body.file_sha256,
+        body.verification_version,
+    );
     let b = state
         .db(move |c| {
             Ok(runs::approve(
@@ -113,6 +119,7 @@ pub async fn approve(
                 &runs::Approval {
                     user_pk: uid,
                     file_sha256: &sha,
+                    verification_version: version,
                 },
             )?)
         })

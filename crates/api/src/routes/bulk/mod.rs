@@ -7,6 +7,7 @@ pub mod report;
 pub mod retry;
 pub mod run_fields;
 pub mod status;
+pub mod verification;
 pub mod views;
 
 use crate::error::ApiError;

@@ -4,11 +4,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use db::models::{Bulk, Transfer};
 use db::queries::{bulks, users};
 use db::{DbConn, DbError};
-use domain::ProgressEvent;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+pub(super) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
 
@@ -119,6 +118,29 @@ pub struct BulkSummary {
     pub parent_bulk_transfer_id: Option<String>,
     /// Runs retrying this run's FAILED rows, oldest first.
     pub child_bulk_transfer_ids: Vec<String>,
+    /// How the run was verified before paying (absent: not verified).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationState>,
+}
+
+/// Where a verified run's verification stands (its report: `GET …/verification`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationState {
+    /// `report` or `exclude`.
+    #[schema(example = "exclude")]
+    pub mode: String,
+    /// The report's version (how many verifications ended): an approval names it.
+    pub version: i32,
+    /// When the last verification completed.
+    pub verified_at: Option<DateTime<Utc>>,
+    /// The version the approver approved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_version: Option<i32>,
+    /// Rows kept out of the run (also counted in `failed`), and their amount (in `failedAmount`).
+    pub excluded: i64,
+    /// Σ amounts excluded, minor units (released from the reservation).
+    pub excluded_amount: i64,
 }
 
 /// An approval, rejection or cancellation.
@@ -206,14 +228,7 @@ impl BulkSummary {
     /// From the stored bulk and the uploader's username (decisions and linked runs left empty;
     /// [`BulkSummary::load`] fills them).
     pub fn new(b: &Bulk, created_by: String) -> BulkSummary {
-        let progress = ProgressEvent::new(
-            &b.bulk_id,
-            *b.state,
-            b.succeeded_count,
-            b.failed_count,
-            b.total_count,
-        )
-        .progress_percent;
+        let progress = b.progress().progress_percent;
         BulkSummary {
             bulk_transfer_id: b.bulk_id.clone(),
             state: b.state.to_string(),
@@ -241,6 +256,16 @@ impl BulkSummary {
             cancellation: None,
             parent_bulk_transfer_id: None,
             child_bulk_transfer_ids: Vec::new(),
+            verification: (b.verification_mode != domain::VerificationMode::Off.as_str()).then(
+                || VerificationState {
+                    mode: b.verification_mode.clone(),
+                    version: b.verification_version,
+                    verified_at: b.verified_at.map(utc),
+                    approved_version: b.approved_verification_version,
+                    excluded: b.excluded_count,
+                    excluded_amount: b.excluded_amount,
+                },
+            ),
         }
     }
 }
@@ -271,7 +296,7 @@ pub struct TransferView {
     /// ISO-4217 code.
     #[schema(example = "XOF")]
     pub currency: String,
-    /// `PENDING`, `PROCESSING`, `UNKNOWN`, `COMPLETED`, `FAILED` or `CANCELLED`.
+    /// `PENDING`, `PROCESSING`, `UNKNOWN`, `COMPLETED`, `FAILED`, `CANCELLED` or `EXCLUDED`.
     #[schema(example = "COMPLETED")]
     pub status: String,
     /// The payee was already paid (or in payment) in another run of the same period; the file was
