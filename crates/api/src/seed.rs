@@ -16,6 +16,12 @@ use crate::auth::password::hash_password;
 pub const DEMO_ORG: &str = "CNSS";
 /// Name of the demo organisation whose runs need approval.
 pub const DEMO_APPROVAL_ORG: &str = "CNSS-VISA";
+/// The third demo organisation: verifies every payee before paying (`exclude`), then needs an
+/// approval. Its users: `gestionnaire-verif` (GESTIONNAIRE) and `approbateur-verif` (APPROBATEUR),
+/// with the APPROBATEUR demo password.
+pub const DEMO_VERIFY_ORG: &str = "CNSS-VERIF";
+/// Public id of the account of [`DEMO_VERIFY_ORG`].
+pub const DEMO_VERIFY_ACCOUNT_ID: &str = "CNSS-VERIF-XOF-001";
 /// Public id of the demo account.
 pub const DEMO_ACCOUNT_ID: &str = "CNSS-XOF-001";
 /// Payer MSISDN of the demo account.
@@ -129,12 +135,50 @@ pub fn seed_demo_with(
         ],
     )?);
     funded_account(c, visa.id, DEMO_APPROVAL_ACCOUNT_ID, "22890000001")?;
+    created_users.extend(seed_verify_org(c, cost, creds)?);
     Ok(DemoSeed {
         organisation_id: org.id,
         created_users,
         account_id: account.account_id,
         balance: account.balance,
     })
+}
+
+/// [`DEMO_VERIFY_ORG`]: verification `exclude` and approval required (set once, when the
+/// organisation is new), its two users and its funded account.
+fn seed_verify_org(
+    c: &mut DbConn,
+    cost: u32,
+    creds: &DemoCredentials,
+) -> anyhow::Result<Vec<String>> {
+    let org = org_named(c, DEMO_VERIFY_ORG)?;
+    if org.verification_mode == domain::VerificationMode::Off.as_str() {
+        let policy = domain::OrgPolicy {
+            approval: domain::ApprovalMode::Required,
+            verification: domain::VerificationMode::Exclude,
+            ..domain::OrgPolicy::default()
+        };
+        orgs::set_policy(c, org.id, &policy)?;
+    }
+    let users = add_users(
+        c,
+        org.id,
+        cost,
+        &[
+            (
+                "gestionnaire-verif",
+                Role::Gestionnaire,
+                &creds.approbateur_password,
+            ),
+            (
+                "approbateur-verif",
+                Role::Approbateur,
+                &creds.approbateur_password,
+            ),
+        ],
+    )?;
+    funded_account(c, org.id, DEMO_VERIFY_ACCOUNT_ID, "22890000002")?;
+    Ok(users)
 }
 
 /// Public id of the account of [`DEMO_APPROVAL_ORG`].

@@ -57,20 +57,35 @@ pub struct Stack {
     workers: Vec<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
 }
 
+/// The database a [`Stack`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
 impl Stack {
-    /// Everything but the worker; the simulator answers after `latency_ms`.
+    /// Everything but the worker, on PostgreSQL; the simulator answers after `latency_ms`.
     pub async fn new(latency_ms: u64, extra: &[(&str, &str)]) -> Stack {
-        ::common::telemetry::init(::common::telemetry::LogFormat::Text, "warn");
-        let db = tokio::task::spawn_blocking(TestDb::postgres)
-            .await
-            .unwrap()
-            .expect("PostgreSQL is required for the stream tests");
-        let pool = db.pool();
-        let prefix = format!("t{}_", uuid::Uuid::new_v4().simple());
         let sim_cfg = SimConfig {
             latency_ms,
             ..SimConfig::default()
         };
+        Stack::on(Backend::Postgres, sim_cfg, extra).await
+    }
+
+    /// Everything but the worker, on `backend`, with the simulator configured by `sim_cfg`.
+    pub async fn on(backend: Backend, sim_cfg: SimConfig, extra: &[(&str, &str)]) -> Stack {
+        ::common::telemetry::init(::common::telemetry::LogFormat::Text, "warn");
+        let db = tokio::task::spawn_blocking(move || match backend {
+            Backend::Postgres => TestDb::postgres(),
+            Backend::Sqlite => TestDb::sqlite(),
+        })
+        .await
+        .unwrap()
+        .expect("PostgreSQL is required for the stream tests");
+        let pool = db.pool();
+        let prefix = format!("t{}_", uuid::Uuid::new_v4().simple());
         let sim = Simulator::start(sim_cfg, "127.0.0.1:0")
             .await
             .expect("simulator");
@@ -170,6 +185,11 @@ impl Stack {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// The simulated adapter.
+    pub fn sim(&self) -> &SimHandle {
+        &self.sim
     }
 
     pub fn stream_url(&self, bulk: &str) -> String {

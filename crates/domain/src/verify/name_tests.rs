@@ -387,7 +387,8 @@ fn is_title(word: &str) -> bool {
 /// Printable text, control characters and marks, and long text.
 const ANY_TEXT: &str = "\\PC{0,300}|[\\x00-\\x20\\x{300}-\\x{36f}'’ a-z-]{0,300}|.{0,2000}";
 
-fn grade_words(words: &[&str], at: &RegisteredName<'_>) -> NameMatch {
+fn grade_words<S: AsRef<str>>(words: &[S], at: &RegisteredName<'_>) -> NameMatch {
+    let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
     grade_name(Some(&words.join(" ")), at)
 }
 
