@@ -218,9 +218,14 @@ impl Stack {
         for i in 1..=rows {
             csv.push_str(&format!("{nonce}-{i:05},100,XOF,MSISDN,2289{i:06}1\n"));
         }
+        self.upload_csv(token, &format!("{nonce}.csv"), &csv).await
+    }
+
+    /// Uploads `csv` as a file named `name` and returns the new bulk's id (asserts 202).
+    pub async fn upload_csv(&self, token: &str, name: &str, csv: &str) -> String {
         let boundary = "----streamtestboundary0123456789";
         let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{nonce}.csv\"\r\n\
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
              Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
         );
         let res = self
@@ -239,6 +244,24 @@ impl Stack {
         let body: Value = res.json().await.unwrap();
         assert_eq!(status, 202, "upload refused: {body}");
         body["bulkTransferId"].as_str().unwrap().to_string()
+    }
+
+    /// Polls the database until the bulk is in `state` (panics after `limit`, or if it went final
+    /// elsewhere).
+    pub async fn wait_state(&self, bulk: &str, state: BulkState, limit: Duration) -> db::models::Bulk {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let b = self.db_state(bulk).await;
+            if *b.state == state {
+                return b;
+            }
+            assert!(
+                !b.state.is_final() && tokio::time::Instant::now() < deadline,
+                "{bulk} is {}, expected {state}",
+                b.state
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// `GET …/stream` with a bearer token and an optional `Last-Event-ID`.
