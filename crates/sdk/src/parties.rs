@@ -121,10 +121,7 @@ pub fn classify_party(status: u16, body: &[u8]) -> PartyLookup {
     let body = answer.party.unwrap_or_default().body;
     if let Some(err) = body.error_information {
         let code = err.error_code.unwrap_or_default();
-        let text = format!(
-            "{code} {}",
-            err.error_description.unwrap_or_default()
-        );
+        let text = format!("{code} {}", err.error_description.unwrap_or_default());
         return if code.starts_with('3') {
             PartyLookup::NotFound { detail: text }
         } else {
@@ -237,12 +234,27 @@ mod tests {
     #[test]
     fn other_answers() {
         let err = br#"{"party":{"body":{"errorInformation":{"errorCode":"3204","errorDescription":"Party not found"}}}}"#;
-        assert!(matches!(classify_party(200, err), PartyLookup::NotFound { .. }));
+        assert!(matches!(
+            classify_party(200, err),
+            PartyLookup::NotFound { .. }
+        ));
         let busy = br#"{"party":{"body":{"errorInformation":{"errorCode":"2003","errorDescription":"Service currently unavailable"}}}}"#;
-        assert!(matches!(classify_party(200, busy), PartyLookup::Error { .. }));
-        assert!(matches!(classify_party(200, b"<html>"), PartyLookup::Error { .. }));
-        assert!(matches!(classify_party(502, b""), PartyLookup::Error { .. }));
+        assert!(matches!(
+            classify_party(200, busy),
+            PartyLookup::Error { .. }
+        ));
+        assert!(matches!(
+            classify_party(200, b"<html>"),
+            PartyLookup::Error { .. }
+        ));
+        assert!(matches!(
+            classify_party(502, b""),
+            PartyLookup::Error { .. }
+        ));
         let bad = br#"{"message":"request.params.Type should be equal to one of the allowed values","statusCode":400}"#;
-        assert!(matches!(classify_party(400, bad), PartyLookup::NotFound { .. }));
+        assert!(matches!(
+            classify_party(400, bad),
+            PartyLookup::NotFound { .. }
+        ));
     }
 }

@@ -143,7 +143,9 @@ fn verified_party_check(row: &Transfer) -> Option<Box<sdk::PartyCheck>> {
                 .join(" ");
             return Err((
                 domain::verify::NAME_CHANGED_SINCE_VERIFICATION.to_string(),
-                format!("the payee's registered name is now {now:?}, not {verified:?} as verified; not paid"),
+                format!(
+                    "the payee's registered name is now {now:?}, not {verified:?} as verified; not paid"
+                ),
             ));
         }
         Ok(())

@@ -194,5 +194,12 @@ fn release_with(
         return Err(DbError::Corrupt("release amount must be positive".into()));
     }
     apply_settlement(conn, account_pk, 0, amount)?;
-    journal(conn, account_pk, bulk_pk, transfer_pk, LedgerKind::Release, amount)
+    journal(
+        conn,
+        account_pk,
+        bulk_pk,
+        transfer_pk,
+        LedgerKind::Release,
+        amount,
+    )
 }

@@ -251,7 +251,13 @@ fn exclude(c: &mut DbConn, bulk: &Bulk, mode: VerificationMode) -> DbResult<(i64
                     .eq(LookupResult::NotFound.as_str())
                     .or(t::name_match.eq(NameMatch::Mismatch.as_str())),
             )
-            .select((t::id, t::amount, t::party_result, t::name_match, t::party_error))
+            .select((
+                t::id,
+                t::amount,
+                t::party_result,
+                t::name_match,
+                t::party_error,
+            ))
             .load(c)?;
     let at = now();
     let (mut count, mut amount, mut pks) = (0i64, 0i64, Vec::new());
@@ -313,7 +319,12 @@ pub fn restart(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Bulk> {
         if !bulk.verification()?.is_on() {
             return Err(DbError::NotVerified);
         }
-        let bulk = runs::transition(c, bulk_pk, BulkState::AwaitingApproval, BulkState::Verifying)?;
+        let bulk = runs::transition(
+            c,
+            bulk_pk,
+            BulkState::AwaitingApproval,
+            BulkState::Verifying,
+        )?;
         diesel::update(
             t::individual_transfers
                 .filter(t::bulk_pk.eq(bulk_pk))

@@ -248,7 +248,12 @@ impl Stack {
 
     /// Polls the database until the bulk is in `state` (panics after `limit`, or if it went final
     /// elsewhere).
-    pub async fn wait_state(&self, bulk: &str, state: BulkState, limit: Duration) -> db::models::Bulk {
+    pub async fn wait_state(
+        &self,
+        bulk: &str,
+        state: BulkState,
+        limit: Duration,
+    ) -> db::models::Bulk {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let b = self.db_state(bulk).await;

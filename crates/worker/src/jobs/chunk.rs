@@ -92,6 +92,17 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
                     }
                     continue;
                 }
+                // Rows still in flight may come back to be sent again (a failure before the
+                // prepare): wait for their outcomes to be committed, then look again.
+                _ if tasks.iter().any(|t| !t.is_finished()) => {
+                    for t in tasks.drain(..) {
+                        if let Err(e) = t.await {
+                            tracing::error!(bulk_id = %info.bulk_id, error = %e, "transfer task failed");
+                        }
+                    }
+                    ctx.settler.flush().await;
+                    continue;
+                }
                 _ => break,
             }
         }
@@ -102,6 +113,8 @@ pub async fn run(ctx: &WorkerCtx, job: ChunkJob) -> anyhow::Result<()> {
             tracing::error!(bulk_id = %info.bulk_id, error = %e, "transfer task failed");
         }
     }
+    // Outcomes still in the settler's batch would hide rows handed back for another send.
+    ctx.settler.flush().await;
     let pk = bulk.id;
     if ctx.db(move |c| transfers::has_pending(c, pk)).await? {
         ctx.queue

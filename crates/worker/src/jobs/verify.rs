@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::Duration as ChronoDuration;
 use db::models::{Bulk, now};
-use db::queries::verify::{self, LookupRecord, LookupRow};
 use db::queries::bulks;
+use db::queries::verify::{self, LookupRecord, LookupRow};
 use domain::{BulkState, ChunkJob, LookupResult, RegisteredName, grade_name};
 use sdk::PartyLookup;
 use tokio::task::JoinHandle;
@@ -97,7 +97,12 @@ pub async fn run(ctx: &WorkerCtx, bulk: Bulk, job: ChunkJob) -> anyhow::Result<(
 }
 
 /// Looks a batch of rows up, one permit each, and stores the answers in one transaction.
-async fn look_up_batch(ctx: WorkerCtx, bulk: Arc<Bulk>, rows: Vec<LookupRow>, mut permits: Permits) {
+async fn look_up_batch(
+    ctx: WorkerCtx,
+    bulk: Arc<Bulk>,
+    rows: Vec<LookupRow>,
+    mut permits: Permits,
+) {
     let mut lookups = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(permit) = permits.take_one() else {

@@ -61,7 +61,11 @@ pub async fn publish_state(state: &AppState, b: &Bulk) {
 }
 
 /// After a decision: queue the run if it may start now, tell the watchers, answer its summary.
-pub(super) async fn decided(state: &AppState, b: Bulk, what: &str) -> Result<HttpResponse, ApiError> {
+pub(super) async fn decided(
+    state: &AppState,
+    b: Bulk,
+    what: &str,
+) -> Result<HttpResponse, ApiError> {
     tracing::info!(bulk_id = %b.bulk_id, state = %b.state, "run {what}");
     if matches!(*b.state, BulkState::Pending | BulkState::Verifying) {
         super::create::enqueue(state, &b.bulk_id).await;

@@ -207,7 +207,9 @@ fn summarise(rows: &[verify::SummaryRow]) -> VerificationSummary {
     s
 }
 
-fn parse_filters(q: &VerificationQuery) -> Result<(Option<LookupResult>, Option<NameMatch>), ApiError> {
+fn parse_filters(
+    q: &VerificationQuery,
+) -> Result<(Option<LookupResult>, Option<NameMatch>), ApiError> {
     let result = q
         .result
         .as_deref()
@@ -284,14 +286,21 @@ pub async fn report(
     Ok(HttpResponse::Ok().json(assemble(&bulk, &all, page, limit)))
 }
 
-fn assemble(bulk: &Bulk, all: &[verify::SummaryRow], mut page: Vec<Transfer>, limit: i64) -> VerificationReport {
+fn assemble(
+    bulk: &Bulk,
+    all: &[verify::SummaryRow],
+    mut page: Vec<Transfer>,
+    limit: i64,
+) -> VerificationReport {
     let more = page.len() as i64 > limit;
     page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let summary = summarise(all);
     let verified = summary
         .by_result
         .iter()
-        .filter(|(k, _)| *k == LookupResult::Found.as_str() || *k == LookupResult::NotFound.as_str())
+        .filter(|(k, _)| {
+            *k == LookupResult::Found.as_str() || *k == LookupResult::NotFound.as_str()
+        })
         .map(|(_, t)| t.count)
         .sum();
     VerificationReport {
@@ -350,7 +359,8 @@ fn csv_of(bulk: &Bulk, rows: &[Transfer]) -> Result<Vec<u8>, ApiError> {
         ];
         w.write_record(&record).map_err(ApiError::internal)?;
     }
-    w.into_inner().map_err(|e| ApiError::internal(e.to_string()))
+    w.into_inner()
+        .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 /// The report's rows as CSV (formula-safe like `report.csv`).
