@@ -7,6 +7,10 @@ use std::future::Future;
 use std::sync::Arc;
 use transport::{MemoryBus, MemoryQueue};
 
+
+/// The party registry of the embedded simulator (`scripts/sim-parties.csv`): the names the switch
+/// returns for the numbers of `scripts/sample-verification.csv`.
+pub const DEMO_PARTIES: &str = include_str!("../../../scripts/sim-parties.csv");
 /// Defaults of the embedded mode; any of them can be overridden by the real environment.
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("DATABASE_URL", "sqlite://data/gateway.db"),
@@ -80,7 +84,14 @@ pub async fn run(
         .cloned()
         .unwrap_or_else(|| "127.0.0.1:4001".into());
     let sim_cfg = simulator::SimConfig::from_lookup(&Env::from_fn(|k| vars.get(k).cloned()))?;
-    let sim = simulator::Simulator::start(sim_cfg, &sim_bind)
+    // The demo's party registry (names behind the sample files' numbers) unless SIM_PARTIES_FILE
+    // names another one.
+    let parties = if vars.contains_key("SIM_PARTIES_FILE") {
+        simulator::PartyRegistry::from_lookup(&Env::from_fn(|k| vars.get(k).cloned()))?
+    } else {
+        simulator::PartyRegistry::from_csv(DEMO_PARTIES).context("the demo's party registry")?
+    };
+    let sim = simulator::Simulator::start_with_parties(sim_cfg, parties, &sim_bind)
         .await
         .with_context(|| {
             format!("starting the adapter simulator on {sim_bind} (set SIM_BIND_ADDR)")
