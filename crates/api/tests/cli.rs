@@ -212,7 +212,9 @@ async fn seeding_is_idempotent(backend: Backend) {
                 "gestionnaire",
                 "superviseur",
                 "gestionnaire-visa",
-                "approbateur"
+                "approbateur",
+                "gestionnaire-verif",
+                "approbateur-verif"
             ]
         );
         assert_eq!(first.balance, DEMO_BALANCE);

@@ -107,6 +107,9 @@ async fn openapi(backend: Backend) {
         ("/api/bulk-transfers/{id}/status", "get"),
         ("/api/bulk-transfers/{id}/report.csv", "get"),
         ("/api/accounts", "get"),
+        ("/api/bulk-transfers/{id}/verification", "get"),
+        ("/api/bulk-transfers/{id}/verification.csv", "get"),
+        ("/api/bulk-transfers/{id}/verify", "post"),
         ("/health/live", "get"),
         ("/health/ready", "get"),
     ] {

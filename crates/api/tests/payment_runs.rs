@@ -562,7 +562,8 @@ async fn roles_and_policy(backend: Backend) {
         let p = json_of(app.get(&token, "/api/organisation/policy").await, 200).await;
         assert_eq!(
             p,
-            json!({"approval": "off", "approvalThreshold": null, "periodGuard": false})
+            json!({"approval": "off", "approvalThreshold": null, "periodGuard": false,
+                   "verification": "off"})
         );
     }
     set_policy(

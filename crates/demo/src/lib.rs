@@ -7,7 +7,6 @@ use std::future::Future;
 use std::sync::Arc;
 use transport::{MemoryBus, MemoryQueue};
 
-
 /// The party registry of the embedded simulator (`scripts/sim-parties.csv`): the names the switch
 /// returns for the numbers of `scripts/sample-verification.csv`.
 pub const DEMO_PARTIES: &str = include_str!("../../../scripts/sim-parties.csv");

@@ -262,10 +262,10 @@ async fn exclude_then_approve(backend: Backend) {
         json!({"fileSha256": sha}),
     )
     .await;
-    assert_eq!(res.status(), 409);
+    assert_eq!(res.status(), 422);
     assert_eq!(
         res.json::<Value>().await.unwrap()["error"],
-        "verification_changed"
+        "verification_version_required"
     );
     let res = post(
         &s,
@@ -462,6 +462,40 @@ async fn changed_party_stopped_before_the_quote(backend: Backend) {
     }
     // Only the unchanged payee's transfer reached the switch.
     assert_eq!(s.sim().counters().prepared, 1);
+
+    // A retry of the stopped rows is verified again: the number now held by someone else is
+    // excluded, the wallet that moved is paid at its new provider after a new approval.
+    let res = post(
+        &s,
+        &up,
+        &format!("/api/bulk-transfers/{bulk}/retry"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let child = res.json::<Value>().await.unwrap()["bulkTransferId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let c = s
+        .wait_state(&child, BulkState::AwaitingApproval, LONG)
+        .await;
+    let r = report(&s, &ap, &child).await;
+    assert_eq!(row(&r, "renamed")["nameMatch"], "MISMATCH");
+    assert_eq!(row(&r, "renamed")["status"], "EXCLUDED");
+    assert_eq!(row(&r, "moved")["fspId"], "celtiis");
+    let body = json!({"fileSha256": c.file_sha256, "verificationVersion": c.verification_version});
+    let res = post(
+        &s,
+        &ap,
+        &format!("/api/bulk-transfers/{child}/approve"),
+        body,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let done = s.wait_final(&child, LONG).await;
+    assert_eq!((done.succeeded_count, done.excluded_count), (1, 1));
+    assert_eq!(s.sim().counters().prepared, 2);
     s.cleanup().await;
 }
 

@@ -121,10 +121,10 @@ const SEQ_STEP: i64 = 8;
 fn state_rank(state: BulkState) -> i64 {
     match state {
         BulkState::AwaitingApproval => 0,
-        BulkState::Verifying => 1,
-        BulkState::Scheduled => 2,
-        BulkState::Pending => 3,
-        BulkState::Processing => 4,
+        BulkState::Scheduled => 1,
+        BulkState::Pending => 2,
+        BulkState::Processing => 3,
+        BulkState::Verifying => 5,
         BulkState::Rejected | BulkState::Cancelled => 6,
         BulkState::Completed | BulkState::PartiallyCompleted | BulkState::Failed => 7,
     }
@@ -140,7 +140,7 @@ mod tests {
         let e = ProgressEvent::new("bulk-1", BulkState::Processing, 1, 1, 3);
         assert_eq!(e.completed, 2);
         assert_eq!(e.progress_percent, 66.67);
-        assert_eq!(e.seq, 2 * 8 + 4);
+        assert_eq!(e.seq, 2 * 8 + 3);
         let done = ProgressEvent::new("bulk-1", BulkState::PartiallyCompleted, 2, 1, 3);
         assert_eq!(done.progress_percent, 100.0);
         assert!(done.seq > e.seq);
@@ -347,7 +347,7 @@ mod tests {
         assert_eq!(v["bulkTransferId"], "bulk-x");
         assert_eq!(v["state"], "PROCESSING");
         assert_eq!(v["progress_percent"], 50.0);
-        assert_eq!(v["seq"], 8 + 4);
+        assert_eq!(v["seq"], 8 + 3);
         assert!(v.get("phase").is_none() && v.get("verified").is_none());
         let back: ProgressEvent = serde_json::from_value(v).unwrap();
         assert_eq!(back, e);

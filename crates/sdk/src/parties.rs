@@ -99,18 +99,19 @@ struct ErrorInformation {
 pub fn classify_party(status: u16, body: &[u8]) -> PartyLookup {
     let parsed: Result<Answer, _> = serde_json::from_slice(body);
     if !(200..300).contains(&status) {
-        let message = parsed
-            .ok()
-            .and_then(|a| a.message)
-            .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
-        // A 4xx is our request refused (a malformed identifier): looking again will not help.
-        if (400..500).contains(&status) {
+        let message = parsed.ok().and_then(|a| a.message);
+        // The adapter's own 400 (its schema refusing the identifier, with a JSON message): looking
+        // again will not help. Any other status — a 404 or 401 from a wrong URL or a proxy, a
+        // 5xx — says nothing about the payee.
+        if let (400, Some(m)) = (status, &message) {
             return PartyLookup::NotFound {
-                detail: format!("adapter refused the lookup: HTTP {status} {message}"),
+                detail: format!("adapter refused the lookup: HTTP 400 {m}"),
             };
         }
+        let text =
+            message.unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
         return PartyLookup::Error {
-            reason: format!("HTTP {status} {message}"),
+            reason: format!("HTTP {status} {text}"),
         };
     }
     let Ok(answer) = parsed else {
@@ -122,7 +123,9 @@ pub fn classify_party(status: u16, body: &[u8]) -> PartyLookup {
     if let Some(err) = body.error_information {
         let code = err.error_code.unwrap_or_default();
         let text = format!("{code} {}", err.error_description.unwrap_or_default());
-        return if code.starts_with('3') {
+        // 32xx are the party errors (3204 party not found, 3201–3203 unknown FSP); the other
+        // codes (timeouts, generic or server errors) are worth another lookup.
+        return if code.starts_with("32") {
             PartyLookup::NotFound { detail: text }
         } else {
             PartyLookup::Error { reason: text }

@@ -32,7 +32,7 @@ impl Settled {
 }
 
 fn is_final_bulk(state: &str) -> bool {
-    matches!(state, "COMPLETED" | "PARTIALLY_COMPLETED" | "FAILED")
+    domain::BulkState::parse(state).is_ok_and(domain::BulkState::is_final)
 }
 
 /// Waits until `bulk_id` is final, or its only open rows are UNKNOWN rows the switch cannot settle
@@ -149,6 +149,20 @@ pub async fn assert_org_consistent(stack: &Stack, org_name: &str, unknown_ok: bo
                         !committed,
                         "{}: row {} of {} FAILED but the switch committed it (paid, money released): {:?} {:?}",
                         stack.name, r.transfer_id, bulk.bulk_id, r.error_code, r.error_message
+                    );
+                    failed += 1;
+                }
+                // Kept out by verification: never sent, counted as not paid.
+                "EXCLUDED" => {
+                    assert_eq!(
+                        sent, 0,
+                        "{}: row {} of {} EXCLUDED but POSTed",
+                        stack.name, r.transfer_id, bulk.bulk_id
+                    );
+                    assert!(
+                        !committed,
+                        "{}: row {} EXCLUDED but committed",
+                        stack.name, r.transfer_id
                     );
                     failed += 1;
                 }

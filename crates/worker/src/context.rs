@@ -28,8 +28,10 @@ pub struct WorkerCtx {
     /// Calls in flight to the adapter from this process: an adaptive (or fixed) limit bounded by
     /// `WORKER_CONCURRENCY`, handed out in FIFO order so chunk jobs of different bulks take turns.
     pub pacer: Pacer,
-    /// Party lookups in flight (verification): the same limiter as `pacer`, with its own latency
-    /// baseline, since a lookup is one stage of a transfer's three.
+    /// Party lookups in flight (verification): a second limiter of the same kind as `pacer`, with
+    /// its own latency baseline since a lookup is one stage of a transfer's three, also bounded by
+    /// `WORKER_CONCURRENCY` (a process verifying one run while paying another may have up to twice
+    /// that many calls in flight; each limiter backs off on the rail's 504s).
     pub lookup_pacer: Pacer,
     /// Settings.
     pub settings: Arc<WorkerSettings>,

@@ -136,7 +136,7 @@ impl WorkerSettings {
             adapter_expiry: env.duration("ADAPTER_EXPIRY", Duration::from_secs(60))?,
             pre_prepare_retries: env.parse("PRE_PREPARE_RETRIES", 5u32)?,
             pre_prepare_backoff: env.duration("PRE_PREPARE_BACKOFF", Duration::from_secs(2))?,
-            party_lookup_retries: env.parse("PARTY_LOOKUP_RETRIES", 3u32)?,
+            party_lookup_retries: env.parse("PARTY_LOOKUP_RETRIES", 5u32)?,
             party_lookup_backoff: env.duration("PARTY_LOOKUP_BACKOFF", Duration::from_secs(2))?,
             health_addr: env.raw("WORKER_HEALTH_ADDR"),
             log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,

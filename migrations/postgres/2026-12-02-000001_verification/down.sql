@@ -1,3 +1,4 @@
+DROP INDEX transfers_to_look_up_idx;
 ALTER TABLE individual_transfers DROP CONSTRAINT transfer_status_check;
 ALTER TABLE individual_transfers ADD CONSTRAINT transfer_status_check CHECK (status IN (
     'PENDING', 'PROCESSING', 'UNKNOWN', 'COMPLETED', 'FAILED', 'CANCELLED'));

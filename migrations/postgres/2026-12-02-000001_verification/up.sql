@@ -39,3 +39,8 @@ ALTER TABLE individual_transfers ADD COLUMN party_checked_at TIMESTAMP;
 ALTER TABLE individual_transfers DROP CONSTRAINT transfer_status_check;
 ALTER TABLE individual_transfers ADD CONSTRAINT transfer_status_check CHECK (status IN (
     'PENDING', 'PROCESSING', 'UNKNOWN', 'COMPLETED', 'FAILED', 'CANCELLED', 'EXCLUDED'));
+
+-- The rows a verification still has to look up, for the workers' claims (most rows of a large run
+-- already have their answer while the last ones are claimed).
+CREATE INDEX transfers_to_look_up_idx ON individual_transfers (bulk_pk, id)
+    WHERE status = 'PENDING' AND (party_result IS NULL OR party_result = 'ERROR');

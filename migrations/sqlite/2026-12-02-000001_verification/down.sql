@@ -1,3 +1,4 @@
+DROP INDEX transfers_to_look_up_idx;
 DROP TRIGGER transfer_status_check_update;
 DROP TRIGGER transfer_status_check_insert;
 CREATE TRIGGER transfer_status_check_insert BEFORE INSERT ON individual_transfers

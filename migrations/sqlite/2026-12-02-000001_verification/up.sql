@@ -53,3 +53,8 @@ CREATE TRIGGER transfer_status_check_update BEFORE UPDATE OF status ON individua
     WHEN NEW.status NOT IN ('PENDING', 'PROCESSING', 'UNKNOWN', 'COMPLETED', 'FAILED', 'CANCELLED',
                             'EXCLUDED')
     BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: transfer_status_check'); END;
+
+-- The rows a verification still has to look up, for the workers' claims (most rows of a large run
+-- already have their answer while the last ones are claimed).
+CREATE INDEX transfers_to_look_up_idx ON individual_transfers (bulk_pk, id)
+    WHERE status = 'PENDING' AND (party_result IS NULL OR party_result = 'ERROR');

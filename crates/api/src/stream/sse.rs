@@ -22,18 +22,26 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 pub fn snapshot(pool: &DbPool, bulk_pk: i64) -> Option<ProgressEvent> {
     let mut conn = pool.get().ok()?;
     let b = db::queries::bulks::get(&mut conn, bulk_pk).ok()?;
-    event_of(&b)
+    event_of(&mut conn, &b)
 }
 
 /// Same as [`snapshot`], by public bulk id.
 pub fn snapshot_by_id(pool: &DbPool, bulk_id: &str) -> Option<ProgressEvent> {
     let mut conn = pool.get().ok()?;
     let b = db::queries::bulks::find(&mut conn, bulk_id).ok()??;
-    event_of(&b)
+    event_of(&mut conn, &b)
 }
 
-fn event_of(b: &db::models::Bulk) -> Option<ProgressEvent> {
-    Some(b.progress())
+/// The run's event; while it is VERIFYING, with the rows looked up so far.
+fn event_of(conn: &mut db::DbConn, b: &db::models::Bulk) -> Option<ProgressEvent> {
+    if *b.state != domain::BulkState::Verifying {
+        return Some(b.progress());
+    }
+    let verified = db::queries::verify::progress(conn, b.id).ok()?.verified;
+    Some(
+        b.progress()
+            .verification(i64::from(b.verification_version), verified),
+    )
 }
 
 async fn snapshot_async(pool: &DbPool, bulk_pk: i64) -> Option<ProgressEvent> {

@@ -168,38 +168,9 @@ pub fn release(
     bulk_pk: Option<i64>,
     amount: i64,
 ) -> DbResult<()> {
-    release_with(conn, account_pk, bulk_pk, None, amount)
-}
-
-/// Releases one row's `amount` from the reservation (a row excluded before sending), with its
-/// RELEASE journal line naming the row, inside the caller's transaction.
-pub fn release_row(
-    conn: &mut DbConn,
-    account_pk: i64,
-    bulk_pk: i64,
-    transfer_pk: i64,
-    amount: i64,
-) -> DbResult<()> {
-    release_with(conn, account_pk, Some(bulk_pk), Some(transfer_pk), amount)
-}
-
-fn release_with(
-    conn: &mut DbConn,
-    account_pk: i64,
-    bulk_pk: Option<i64>,
-    transfer_pk: Option<i64>,
-    amount: i64,
-) -> DbResult<()> {
     if amount <= 0 {
         return Err(DbError::Corrupt("release amount must be positive".into()));
     }
     apply_settlement(conn, account_pk, 0, amount)?;
-    journal(
-        conn,
-        account_pk,
-        bulk_pk,
-        transfer_pk,
-        LedgerKind::Release,
-        amount,
-    )
+    journal(conn, account_pk, bulk_pk, None, LedgerKind::Release, amount)
 }

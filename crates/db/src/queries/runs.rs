@@ -273,8 +273,9 @@ pub fn create_retry(
             currency: parent.currency.clone(),
             total_amount: total,
             total_count: i64::try_from(failed.len()).unwrap_or(i64::MAX),
-            // A retry pays rows its parent already verified (or chose not to): not verified again.
-            state: BulkState::start_state(false, approval, false).into(),
+            // A verified run's retry is verified again: the rows it pays include those stopped
+            // because their payee changed since the parent's verification.
+            state: BulkState::start_state(parent.verification()?.is_on(), approval, false).into(),
             // Not a file: a hash of what the retry is, so the approver still approves one exact
             // content and the duplicate guard never confuses it with an upload.
             file_sha256: domain::sha256_hex(
@@ -293,7 +294,7 @@ pub fn create_retry(
             execute_at: None,
             approval_required: approval,
             parent_bulk_pk: Some(parent_pk),
-            verification_mode: domain::VerificationMode::Off.as_str().to_string(),
+            verification_mode: parent.verification_mode.clone(),
         };
         let mut rows: Vec<crate::models::NewTransfer> = failed
             .into_iter()

@@ -351,7 +351,8 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
     Ok(out)
 }
 
-fn insert_journal(conn: &mut DbConn, chunk: &[NewLedgerEntry]) -> DbResult<()> {
+/// Inserts journal lines in one statement (a batch insert is written per backend).
+pub(crate) fn insert_journal(conn: &mut DbConn, chunk: &[NewLedgerEntry]) -> DbResult<()> {
     match conn {
         DbConn::Pg(c) => diesel::insert_into(le::ledger_entries)
             .values(chunk)

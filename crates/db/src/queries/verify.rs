@@ -11,7 +11,7 @@ use domain::{BulkState, LookupResult, NameMatch, TransferStatus, VerificationMod
 
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
-use crate::models::{Bulk, now};
+use crate::models::{Bulk, NewLedgerEntry, now};
 use crate::queries::{accounts, bulks, period, runs};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
@@ -122,16 +122,28 @@ pub fn claim(
     Ok(rows)
 }
 
-/// Stores lookup results in one transaction. Rows no longer PENDING (the run was cancelled
-/// meanwhile) are left as they are.
-pub fn record(conn: &mut DbConn, records: &[LookupRecord]) -> DbResult<()> {
+/// Stores the results of lookups claimed together under `lease_until`, in one transaction, and
+/// marks activity on the run. Only rows still PENDING and still leased by that claim are written:
+/// a result that comes back after its lease ran out (another worker looked the row up again), after
+/// the run was sent back to verification (leases cleared), or after a cancel is dropped — so a
+/// late answer can never change a report that was finished, let alone approved.
+pub fn record(
+    conn: &mut DbConn,
+    bulk_pk: i64,
+    lease_until: NaiveDateTime,
+    records: &[LookupRecord],
+) -> DbResult<usize> {
     let at = now();
     conn.transaction::<_, DbError, _>(|c| {
+        bulks::touch(c, bulk_pk)?;
+        let mut written = 0;
         for r in records {
-            diesel::update(
+            written += diesel::update(
                 t::individual_transfers
                     .find(r.transfer_pk)
-                    .filter(t::status.eq(TransferStatus::Pending.as_str())),
+                    .filter(t::bulk_pk.eq(bulk_pk))
+                    .filter(t::status.eq(TransferStatus::Pending.as_str()))
+                    .filter(t::party_lease_until.eq(lease_until)),
             )
             .set((
                 t::party_result.eq(r.result.map(LookupResult::as_str)),
@@ -149,7 +161,7 @@ pub fn record(conn: &mut DbConn, records: &[LookupRecord]) -> DbResult<()> {
             ))
             .execute(c)?;
         }
-        Ok(())
+        Ok(written)
     })
 }
 
@@ -234,7 +246,9 @@ pub fn finish(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Option<Bulk>> {
     })
 }
 
-/// The rows to exclude, excluded (see [`finish`]): their count and amount.
+/// The rows to exclude, excluded (see [`finish`]): their count and amount. Rows are taken in key
+/// order and updated in batches, the money released with one account update and one RELEASE line
+/// per row.
 fn exclude(c: &mut DbConn, bulk: &Bulk, mode: VerificationMode) -> DbResult<(i64, i64)> {
     if mode != VerificationMode::Exclude {
         return Ok((0, 0));
@@ -242,71 +256,91 @@ fn exclude(c: &mut DbConn, bulk: &Bulk, mode: VerificationMode) -> DbResult<(i64
     TransferStatus::Pending
         .transition(TransferStatus::Excluded)
         .map_err(DbError::Transition)?;
-    let rows: Vec<(i64, i64, Option<String>, Option<String>, Option<String>)> =
-        t::individual_transfers
-            .filter(t::bulk_pk.eq(bulk.id))
-            .filter(t::status.eq(TransferStatus::Pending.as_str()))
-            .filter(
-                t::party_result
-                    .eq(LookupResult::NotFound.as_str())
-                    .or(t::name_match.eq(NameMatch::Mismatch.as_str())),
-            )
-            .select((
-                t::id,
-                t::amount,
-                t::party_result,
-                t::name_match,
-                t::party_error,
-            ))
-            .load(c)?;
+    let rows: Vec<(i64, i64, Option<String>, Option<String>)> = t::individual_transfers
+        .filter(t::bulk_pk.eq(bulk.id))
+        .filter(t::status.eq(TransferStatus::Pending.as_str()))
+        .filter(
+            t::party_result
+                .eq(LookupResult::NotFound.as_str())
+                .or(t::name_match.eq(NameMatch::Mismatch.as_str())),
+        )
+        .order(t::id.asc())
+        .select((t::id, t::amount, t::party_result, t::name_match))
+        .load(c)?;
+    let corrupt = |e: domain::UnknownValue| DbError::Corrupt(e.to_string());
+    let mut by_code: Vec<(&'static str, Vec<i64>)> = Vec::new();
+    let (mut amount, mut journal) = (0i64, Vec::new());
     let at = now();
-    let (mut count, mut amount, mut pks) = (0i64, 0i64, Vec::new());
-    for (id, row_amount, result, grade, error) in rows {
+    for (id, row_amount, result, grade) in rows {
         let result = result
             .as_deref()
             .map(LookupResult::parse)
             .transpose()
-            .map_err(|e| DbError::Corrupt(e.to_string()))?;
+            .map_err(corrupt)?;
         let grade = grade
             .as_deref()
             .map(NameMatch::parse)
             .transpose()
-            .map_err(|e| DbError::Corrupt(e.to_string()))?;
+            .map_err(corrupt)?;
         let Some(code) = result.and_then(|r| mode.exclusion(r, grade)) else {
             continue;
         };
-        let message = match code {
-            domain::verify::EXCLUDED_NAME_MISMATCH => {
-                "excluded before sending: the name registered at the switch is another person's"
-                    .to_string()
-            }
-            _ => match error {
-                Some(e) => format!("excluded before sending: payee not found at the switch ({e})"),
-                None => "excluded before sending: payee not found at the switch".to_string(),
-            },
-        };
-        diesel::update(
-            t::individual_transfers
-                .find(id)
-                .filter(t::status.eq(TransferStatus::Pending.as_str())),
-        )
-        .set((
-            t::status.eq(TransferStatus::Excluded.as_str()),
-            t::error_code.eq(Some(code)),
-            t::error_message.eq(Some(message)),
-            t::completed_at.eq(Some(at)),
-            t::updated_at.eq(at),
-        ))
-        .execute(c)?;
-        accounts::release_row(c, bulk.account_pk, bulk.id, id, row_amount)?;
-        count += 1;
+        match by_code.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, ids)) => ids.push(id),
+            None => by_code.push((code, vec![id])),
+        }
         amount += row_amount;
-        pks.push(id);
+        journal.push(NewLedgerEntry {
+            account_pk: bulk.account_pk,
+            bulk_pk: Some(bulk.id),
+            transfer_pk: Some(id),
+            kind: domain::LedgerKind::Release.as_str().to_string(),
+            amount: row_amount,
+            created_at: at,
+        });
     }
-    for chunk in pks.chunks(500) {
-        period::release_transfers(c, chunk)?;
+    let count = i64::try_from(journal.len()).unwrap_or(i64::MAX);
+    if count == 0 {
+        return Ok((0, 0));
+    }
+    for (code, ids) in &by_code {
+        for chunk in ids.chunks(500) {
+            let n = diesel::update(
+                t::individual_transfers
+                    .filter(t::id.eq_any(chunk))
+                    .filter(t::status.eq(TransferStatus::Pending.as_str())),
+            )
+            .set((
+                t::status.eq(TransferStatus::Excluded.as_str()),
+                t::error_code.eq(Some(*code)),
+                t::error_message.eq(Some(exclusion_message(code))),
+                t::completed_at.eq(Some(at)),
+                t::updated_at.eq(at),
+            ))
+            .execute(c)?;
+            if n != chunk.len() {
+                return Err(DbError::Corrupt(
+                    "a row to exclude left PENDING under the run's lock".into(),
+                ));
+            }
+            period::release_transfers(c, chunk)?;
+        }
+    }
+    accounts::apply_settlement(c, bulk.account_pk, 0, amount)?;
+    for chunk in journal.chunks(1_000) {
+        crate::queries::settle::insert_journal(c, chunk)?;
     }
     Ok((count, amount))
+}
+
+/// The error message of a row excluded with `code`.
+fn exclusion_message(code: &str) -> &'static str {
+    if code == domain::verify::EXCLUDED_NAME_MISMATCH {
+        "excluded before sending: the name registered at the switch is another person's"
+    } else {
+        "excluded before sending: the payee is not known at the switch (see the verification \
+         report for what the lookups answered)"
+    }
 }
 
 /// Starts a run's verification again (AWAITING_APPROVAL → VERIFYING): the rows still to pay are

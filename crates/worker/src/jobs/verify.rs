@@ -22,7 +22,8 @@ use crate::pacing::{Feedback, Permit, Permits};
 
 /// Rows leased per database round trip at most.
 const CLAIM_BATCH: usize = 50;
-/// How long a leased row is left to its worker before another may look it up.
+/// How long a leased row is left to its worker before another may look it up, at least (twice
+/// `ADAPTER_TIMEOUT` if that is longer).
 const LEASE: Duration = Duration::from_secs(120);
 /// Longest wait between two lookups of a row that got no usable answer.
 const MAX_LOOKUP_BACKOFF: Duration = Duration::from_secs(30);
@@ -44,12 +45,24 @@ pub async fn run(ctx: &WorkerCtx, bulk: Bulk, job: ChunkJob) -> anyhow::Result<(
         let Some(permits) = ctx.lookup_pacer.acquire_batch(want).await else {
             break;
         };
-        let (pk, lease_until, n) = (bulk.id, now() + chrono(LEASE), permits.len() as i64);
+        // Longer than any lookup can take, so a lease runs out only when its worker is gone.
+        let lease = LEASE.max(ctx.settings.adapter_timeout * 2 + Duration::from_secs(10));
+        let (pk, lease_until, n) = (bulk.id, now() + chrono(lease), permits.len() as i64);
         let rows = ctx
             .db(move |c| verify::claim(c, pk, n, lease_until))
             .await?;
         if rows.is_empty() {
             drop(permits);
+            // This job's own lookups in flight may come back as errors to look up again: wait
+            // for them to be recorded, then look again.
+            if tasks.iter().any(|t| !t.is_finished()) {
+                for t in tasks.drain(..) {
+                    if let Err(e) = t.await {
+                        tracing::error!(bulk_id = %bulk.bulk_id, error = %e, "lookup task failed");
+                    }
+                }
+                continue;
+            }
             match ctx.db(move |c| verify::next_retry_at(c, pk)).await? {
                 Some(at) if waited < MAX_RETRY_WAIT => {
                     ctx.db(move |c| bulks::touch(c, pk)).await?;
@@ -74,6 +87,7 @@ pub async fn run(ctx: &WorkerCtx, bulk: Bulk, job: ChunkJob) -> anyhow::Result<(
             ctx.clone(),
             bulk.clone(),
             rows,
+            lease_until,
             permits,
         )));
     }
@@ -87,7 +101,13 @@ pub async fn run(ctx: &WorkerCtx, bulk: Bulk, job: ChunkJob) -> anyhow::Result<(
     if progress.unresolved == 0 {
         return finish(ctx, &bulk).await;
     }
-    if !ctx.is_stopping() {
+    // Rows are left. If this job stopped for its budget or after waiting out backoffs, one more
+    // job goes on. Otherwise the rows left are leased to other jobs, which end the verification
+    // when they have recorded them (each job checks after committing its own): queueing another
+    // job now would only spin. A lease whose worker died runs out, and the sweep re-queues a run
+    // that stays quiet.
+    let more = done >= budget || waited >= MAX_RETRY_WAIT;
+    if more && !ctx.is_stopping() {
         ctx.queue
             .push_chunks(vec![job])
             .await
@@ -101,6 +121,7 @@ async fn look_up_batch(
     ctx: WorkerCtx,
     bulk: Arc<Bulk>,
     rows: Vec<LookupRow>,
+    lease_until: chrono::NaiveDateTime,
     mut permits: Permits,
 ) {
     let mut lookups = Vec::with_capacity(rows.len());
@@ -118,11 +139,21 @@ async fn look_up_batch(
             Err(e) => tracing::error!(bulk_id = %bulk.bulk_id, error = %e, "lookup failed"),
         }
     }
-    let saved = ctx.db(move |c| verify::record(c, &records)).await;
-    if let Err(e) = saved {
-        // The leases run out and the rows are looked up again.
-        tracing::warn!(bulk_id = %bulk.bulk_id, error = %e, "lookup results not stored");
-        return;
+    let (pk, n) = (bulk.id, records.len());
+    match ctx
+        .db(move |c| verify::record(c, pk, lease_until, &records))
+        .await
+    {
+        Ok(written) if written < n => tracing::warn!(
+            bulk_id = %bulk.bulk_id, dropped = n - written,
+            "lookup results came back after their lease (or the run changed): not stored"
+        ),
+        Ok(_) => {}
+        Err(e) => {
+            // The leases run out and the rows are looked up again.
+            tracing::warn!(bulk_id = %bulk.bulk_id, error = %e, "lookup results not stored");
+            return;
+        }
     }
     publish(&ctx, &bulk).await;
 }

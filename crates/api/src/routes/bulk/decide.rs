@@ -97,7 +97,8 @@ pub(super) async fn decided(
         (status = 409, description = "Another file than the approver saw (`file_hash_mismatch`), \
           another verification report (`verification_changed`), or not awaiting approval \
           (`invalid_state`)", body = ErrorBody),
-        (status = 422, description = "Malformed body", body = ErrorBody),
+        (status = 422, description = "Malformed body, or a verified run approved without its \
+          `verificationVersion` (`verification_version_required`)", body = ErrorBody),
     )
 )]
 pub async fn approve(
@@ -109,6 +110,13 @@ pub async fn approve(
     user.require_approver()?;
     let bulk = find(&state, &user, path.into_inner()).await?;
     let body = body.into_inner();
+    if bulk.verification()?.is_on() && body.verification_version.is_none() {
+        return Err(ApiError::unprocessable(
+            "verification_version_required",
+            "this run was verified before paying: send the `verificationVersion` of the report \
+             you read (GET …/verification)",
+        ));
+    }
     let (pk, uid, sha, version) = (
         bulk.id,
         user.user_id,

@@ -68,8 +68,8 @@ pub async fn list(
             BulkState::parse(s.trim()).map_err(|_| {
                 ApiError::unprocessable(
                     "invalid_state",
-                    "state must be AWAITING_APPROVAL, SCHEDULED, PENDING, PROCESSING, COMPLETED, \
-                     PARTIALLY_COMPLETED, FAILED, REJECTED or CANCELLED",
+                    "state must be VERIFYING, AWAITING_APPROVAL, SCHEDULED, PENDING, PROCESSING, \
+                     COMPLETED, PARTIALLY_COMPLETED, FAILED, REJECTED or CANCELLED",
                 )
             })
         })

@@ -48,7 +48,7 @@ pub async fn retry(
         })
         .await?;
     tracing::info!(bulk_id = %child.bulk_id, state = %child.state, "retry run created");
-    if *child.state == BulkState::Pending {
+    if matches!(*child.state, BulkState::Pending | BulkState::Verifying) {
         super::create::enqueue(&state, &child.bulk_id).await;
     }
     publish_state(&state, &child).await;

@@ -27,7 +27,7 @@ pub struct StatusQuery {
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
     /// Only transfers in this status (`PENDING`, `PROCESSING`, `UNKNOWN`, `COMPLETED`, `FAILED`,
-    /// `CANCELLED`).
+    /// `CANCELLED`, `EXCLUDED`).
     pub status: Option<String>,
 }
 
@@ -72,7 +72,8 @@ pub async fn status(
             TransferStatus::parse(s.trim()).map_err(|_| {
                 ApiError::unprocessable(
                     "invalid_status",
-                    "status must be PENDING, PROCESSING, UNKNOWN, COMPLETED, FAILED or CANCELLED",
+                    "status must be PENDING, PROCESSING, UNKNOWN, COMPLETED, FAILED, CANCELLED or \
+                     EXCLUDED",
                 )
             })
         })

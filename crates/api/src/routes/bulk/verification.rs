@@ -22,11 +22,14 @@ use crate::state::AppState;
 /// Rows per page by default, and at most.
 const PAGE_DEFAULT: i64 = 500;
 const PAGE_MAX: i64 = 5_000;
+/// The `byResult` key of rows not looked up yet.
+pub const NOT_LOOKED_UP: &str = "NOT_LOOKED_UP";
 /// Rows of the CSV at most (a run is bounded by `MAX_ROWS` anyway).
 const CSV_MAX: i64 = 1_000_000;
 
 /// Query of the report.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerificationQuery {
     /// Only rows with this lookup result (`FOUND`, `NOT_FOUND`, `ERROR`).
@@ -72,7 +75,8 @@ pub struct FspTally {
 #[derive(Debug, Default, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VerificationSummary {
-    /// Per lookup result (`FOUND`, `NOT_FOUND`, `ERROR`, and `PENDING` for rows not looked up yet).
+    /// Per lookup result (`FOUND`, `NOT_FOUND`, `ERROR`, and `NOT_LOOKED_UP` for rows not looked up
+    /// yet).
     pub by_result: BTreeMap<String, Tally>,
     /// Per name grade of the found rows.
     pub by_grade: BTreeMap<String, Tally>,
@@ -184,7 +188,10 @@ fn summarise(rows: &[verify::SummaryRow]) -> VerificationSummary {
     let mut s = VerificationSummary::default();
     let mut fsp: BTreeMap<String, Tally> = BTreeMap::new();
     for r in rows {
-        let result = r.party_result.clone().unwrap_or_else(|| "PENDING".into());
+        let result = r
+            .party_result
+            .clone()
+            .unwrap_or_else(|| NOT_LOOKED_UP.into());
         s.by_result.entry(result).or_default().add(r.amount);
         if r.party_result.as_deref() == Some(LookupResult::Found.as_str()) {
             let grade = r.name_match.clone().unwrap_or_default();
@@ -418,7 +425,14 @@ pub async fn reverify(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let bulk = verified_run(&state, &user, path.into_inner()).await?;
-    user.require_canceller(bulk.created_by)?;
+    let own = user.user_id == bulk.created_by && user.role.can_cancel();
+    if !(own || user.role.can_approve()) {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            message: "only the run's uploader or an APPROBATEUR can send it back to verification"
+                .into(),
+        });
+    }
     let pk = bulk.id;
     let b = state.db(move |c| Ok(verify::restart(c, pk)?)).await?;
     super::decide::decided(&state, b, "sent back to verification").await
