@@ -59,11 +59,13 @@ pub struct LookupRecord {
     pub retry_at: Option<NaiveDateTime>,
 }
 
-fn looked_up() -> [&'static str; 2] {
-    [
-        LookupResult::Found.as_str(),
-        LookupResult::NotFound.as_str(),
-    ]
+/// The rows still to look up, written exactly as the predicate of the partial index
+/// `transfers_to_look_up_idx` (literals, not bind parameters), so both planners can prove it and
+/// walk only those rows instead of every row of the run.
+fn to_look_up() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "status = 'PENDING' AND (party_result IS NULL OR party_result = 'ERROR')",
+    )
 }
 
 /// Claims up to `limit` rows of a VERIFYING run that are due for a lookup (never looked up, or an
@@ -76,15 +78,10 @@ pub fn claim(
     lease_until: NaiveDateTime,
 ) -> DbResult<Vec<LookupRow>> {
     let at = now();
-    let pending = TransferStatus::Pending.as_str();
     let candidates = t::individual_transfers
         .filter(t::bulk_pk.eq(bulk_pk))
-        .filter(t::status.eq(pending))
-        .filter(
-            t::party_result.is_null().or(t::party_result
-                .eq(LookupResult::Error.as_str())
-                .and(t::party_retry_at.le(at))),
-        )
+        .filter(to_look_up())
+        .filter(t::party_retry_at.is_null().or(t::party_retry_at.le(at)))
         .filter(
             t::party_lease_until
                 .is_null()
@@ -174,25 +171,20 @@ pub struct Progress {
     pub unresolved: i64,
 }
 
-/// Counts a run's looked-up and unresolved rows.
+/// Counts a run's looked-up and unresolved rows. Only the unresolved ones are counted (through
+/// `transfers_to_look_up_idx`); while a run is VERIFYING every other row has its answer.
 pub fn progress(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Progress> {
-    let verified = t::individual_transfers
+    let total: i64 = b::bulk_transfers
+        .find(bulk_pk)
+        .select(b::total_count)
+        .first(conn)?;
+    let unresolved: i64 = t::individual_transfers
         .filter(t::bulk_pk.eq(bulk_pk))
-        .filter(t::party_result.eq_any(looked_up()))
-        .count()
-        .get_result(conn)?;
-    let unresolved = t::individual_transfers
-        .filter(t::bulk_pk.eq(bulk_pk))
-        .filter(t::status.eq(TransferStatus::Pending.as_str()))
-        .filter(
-            t::party_result
-                .is_null()
-                .or(t::party_result.eq(LookupResult::Error.as_str())),
-        )
+        .filter(to_look_up())
         .count()
         .get_result(conn)?;
     Ok(Progress {
-        verified,
+        verified: total - unresolved,
         unresolved,
     })
 }
@@ -427,4 +419,16 @@ pub fn page(
         q = q.filter(t::id.gt(after));
     }
     Ok(q.load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_predicate_spells_the_domain_values() {
+        // `to_look_up` and the migration's partial index write these values as literals.
+        assert_eq!(TransferStatus::Pending.as_str(), "PENDING");
+        assert_eq!(LookupResult::Error.as_str(), "ERROR");
+    }
 }
