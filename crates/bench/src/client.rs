@@ -79,12 +79,30 @@ impl Api {
 
     /// `POST /api/bulk-transfers` with `file` (and `force=true`); the bulk id once 202 is received.
     pub async fn upload(&self, csv: &[u8], file_name: &str) -> anyhow::Result<String> {
+        self.upload_with(csv, file_name, &[]).await
+    }
+
+    /// [`Api::upload`] with more text fields of the form (e.g. `execute_at`).
+    pub async fn upload_with(
+        &self,
+        csv: &[u8],
+        file_name: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<String> {
         let boundary = format!("bench{}", uuid::Uuid::new_v4().simple());
         let mut body = Vec::with_capacity(csv.len() + 512);
+        for (name, value) in [("force", "true")].iter().chain(fields) {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n\
+                     {value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"force\"\r\n\r\ntrue\r\n\
-                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
                  filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
             )
             .as_bytes(),
@@ -129,6 +147,42 @@ impl Api {
             bail!("status of {bulk}: {}", resp.status());
         }
         Ok(resp.json().await?)
+    }
+
+    /// `GET /api/bulk-transfers/{id}/verification?limit=1` (the report's counts).
+    pub async fn verification(&self, bulk: &str) -> anyhow::Result<serde_json::Value> {
+        let resp = self
+            .http
+            .get(format!(
+                "{}/api/bulk-transfers/{bulk}/verification?limit=1",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            bail!("verification report of {bulk}: {}", resp.status());
+        }
+        Ok(resp.json().await?)
+    }
+
+    /// `POST /api/bulk-transfers/{id}/cancel`; the run's summary.
+    pub async fn cancel(&self, bulk: &str) -> anyhow::Result<serde_json::Value> {
+        let resp = self
+            .http
+            .post(format!("{}/api/bulk-transfers/{bulk}/cancel", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if !status.is_success() {
+            bail!(
+                "cancel of {bulk} answered {status}: {}",
+                text.chars().take(300).collect::<String>()
+            );
+        }
+        serde_json::from_str(&text).context("cancel answer")
     }
 
     /// Follows `/stream` until `done` (reconnecting with `Last-Event-ID` if the stream ends

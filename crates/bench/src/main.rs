@@ -1,9 +1,4 @@
-//! `bench`: the gateway's benchmark program (issue 7). It starts the REAL release binaries
-//! (`gateway-api`, `gateway-worker`, `simulator`) as processes on free ports, with a fresh database
-//! (PostgreSQL or SQLite) and a unique Redis prefix per run, drives them over HTTP like a user, and
-//! measures times, CPU per process (`/proc/<pid>/stat`) and peak RSS (`VmHWM`). It prints a table
-//! and writes JSON to `bench-results/<scenario>-<timestamp>.json`. Not a test: nothing here runs
-//! under `cargo test`. See `bench --help` for scenarios and options.
+#![doc = include_str!("../README.md")]
 
 mod adapter;
 mod client;
@@ -11,12 +6,14 @@ mod e2e;
 mod fairness;
 mod ingest;
 mod latency;
+mod lookups;
 mod opts;
 mod overload;
 mod procs;
 mod report;
 mod stack;
 mod sysstat;
+mod verify;
 mod watchers;
 
 use std::process::ExitCode;
@@ -85,6 +82,7 @@ async fn run(opts: &Opts, args: &[String]) -> anyhow::Result<bool> {
             Scenario::Watchers => watchers::run(&bins, opts).await,
             Scenario::Fairness => fairness::run(&bins, opts).await,
             Scenario::Overload => overload::run(&bins, opts).await,
+            Scenario::Verify => verify::run(&bins, opts).await,
         };
         match result {
             Ok(report) => {

@@ -17,14 +17,18 @@ scenarios:
   fairness   organisation A's 100,000-row bulk runs, then B's 100 rows: B's upload-to-done time
   overload   a rail of SIM_CAPACITY_TPS=300, 2 workers at WORKER_CONCURRENCY 500, 10,000 rows:
              throughput / capacity, the rail's 504s, rows FAILED — adaptive, then fixed pacing
+  verify     verify before paying: a rail of ~1,000 lookups/s (SIM_CAPACITY_TPS=333, lookups
+             20 ms), its own GET /parties rate measured first (--requests 5,000 at --concurrency
+             200), then 100,000 rows verified by 1 worker: lookups/s ÷ the simulator's own
   all        every scenario above with its defaults
 
 options (defaults depend on the scenario):
   --db pg|sqlite|both       database backend(s)
   --rows N                  rows of the bulk
   --requests N              adapter: requests;  --concurrency C  adapter C / WORKER_CONCURRENCY
+                            (verify: the direct GET /parties lookups and their clients)
   --workers 1,2             worker processes (a list runs each)
-  --latency-ms L            simulator latency;  --jitter-ms J
+  --latency-ms L            simulator latency (verify: of a lookup);  --jitter-ms J
   --clients N               watchers: SSE clients
   --repeat N                ingest: uploads per backend (default 3); e2e, latency: runs per
                             variant, the median is reported (default 1)
@@ -58,11 +62,13 @@ pub enum Scenario {
     Fairness,
     /// A rail with a capacity: adaptive against fixed pacing.
     Overload,
+    /// Payee lookups of a verified run against the rail's own lookup rate.
+    Verify,
 }
 
 impl Scenario {
     /// Every scenario, in the order of `all`.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Ingest,
         Scenario::Adapter,
         Scenario::E2e,
@@ -70,6 +76,7 @@ impl Scenario {
         Scenario::Watchers,
         Scenario::Fairness,
         Scenario::Overload,
+        Scenario::Verify,
     ];
 
     /// Its command-line name.
@@ -82,6 +89,7 @@ impl Scenario {
             Scenario::Watchers => "watchers",
             Scenario::Fairness => "fairness",
             Scenario::Overload => "overload",
+            Scenario::Verify => "verify",
         }
     }
 }
