@@ -182,28 +182,14 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
-    /// The JSON body of a capture file (after the blank line ending the response headers).
-    fn capture(name: &str) -> (u16, String) {
-        let path = format!(
-            "{}/../../../shared/mojaloop/captures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(&path).expect(&path);
-        let status = text
-            .lines()
-            .find_map(|l| l.strip_prefix("< HTTP/1.1 "))
-            .and_then(|l| l.split(' ').next())
-            .and_then(|c| c.parse().ok())
-            .unwrap();
-        let start = text.find("\n{").unwrap();
-        let end = text.rfind('}').unwrap();
-        (status, text[start..=end].to_string())
-    }
+    /// The JSON bodies of the captures `get-parties*.txt` (copied into the sdk's fixtures).
+    const FOUND: &str = include_str!("../tests/fixtures/get-parties.json");
+    const NOT_FOUND: &str = include_str!("../tests/fixtures/get-parties-not-found.json");
+    const TIMEOUT: &str = include_str!("../tests/fixtures/get-parties-timeout.json");
 
     #[test]
     fn found_capture() {
-        let (status, body) = capture("get-parties.txt");
-        let PartyLookup::Found(p) = classify_party(status, body.as_bytes()) else {
+        let PartyLookup::Found(p) = classify_party(200, FOUND.as_bytes()) else {
             panic!("expected found");
         };
         assert_eq!(p.fsp_id.as_deref(), Some("payeefsp"));
@@ -216,19 +202,15 @@ mod tests {
 
     #[test]
     fn not_found_capture_is_an_empty_body() {
-        let (status, body) = capture("get-parties-not-found.txt");
-        assert_eq!(status, 200);
         assert!(matches!(
-            classify_party(status, body.as_bytes()),
+            classify_party(200, NOT_FOUND.as_bytes()),
             PartyLookup::NotFound { .. }
         ));
     }
 
     #[test]
     fn timeout_capture_is_an_error() {
-        let (status, body) = capture("get-parties-timeout.txt");
-        assert_eq!(status, 500);
-        let PartyLookup::Error { reason } = classify_party(status, body.as_bytes()) else {
+        let PartyLookup::Error { reason } = classify_party(500, TIMEOUT.as_bytes()) else {
             panic!("expected error");
         };
         assert!(reason.contains("Timeout"), "{reason}");
