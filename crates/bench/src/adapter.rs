@@ -4,12 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::opts::Opts;
 use crate::procs::{Bins, Proc, free_port};
-use crate::report::{Report, percentile, sorted, thousands};
+use crate::report::{Report, thousands};
 use crate::sysstat;
 
 /// What one load run measured.
@@ -48,74 +47,41 @@ pub async fn load(
     c: usize,
     pids: &[(String, u32)],
 ) -> anyhow::Result<AdapterRun> {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(c)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    let url = format!("{sim_url}/transfers");
-    let left = Arc::new(AtomicUsize::new(n));
-    let before = sysstat::snap(pids, None);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..c.max(1) {
-        let (http, url, left) = (http.clone(), url.clone(), left.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat: Vec<f64> = Vec::new();
-            let mut errors = 0usize;
-            while left
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_sub(1))
-                .is_ok()
-            {
-                let id = uuid::Uuid::new_v4().to_string();
-                let body = serde_json::json!({
-                    "homeTransactionId": format!("bench/{id}"), "transferId": id,
-                    "from": {"idType": "MSISDN", "idValue": "22890000000",
-                             "displayName": "Pension fund"},
-                    "to": {"idType": "MSISDN", "idValue": "2290000000111"},
-                    "amountType": "SEND", "currency": "XOF", "amount": "100",
-                    "transactionType": "TRANSFER", "note": "Pension payment"
-                });
-                let t = Instant::now();
-                let ok = match http.post(&url).json(&body).send().await {
-                    Ok(r) if r.status().is_success() => r
-                        .bytes()
-                        .await
-                        .ok()
-                        .and_then(|b| serde_json::from_slice::<Answer>(&b).ok())
-                        .is_some_and(|a| a.current_state == "COMPLETED"),
-                    _ => false,
-                };
-                if ok {
-                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
-                } else {
-                    errors += 1;
-                }
+    let url = Arc::new(format!("{sim_url}/transfers"));
+    let l = crate::load::closed_loop(n, c, pids, move |http, _| {
+        let url = url.clone();
+        async move {
+            let id = uuid::Uuid::new_v4().to_string();
+            let body = serde_json::json!({
+                "homeTransactionId": format!("bench/{id}"), "transferId": id,
+                "from": {"idType": "MSISDN", "idValue": "22890000000",
+                         "displayName": "Pension fund"},
+                "to": {"idType": "MSISDN", "idValue": "2290000000111"},
+                "amountType": "SEND", "currency": "XOF", "amount": "100",
+                "transactionType": "TRANSFER", "note": "Pension payment"
+            });
+            match http.post(url.as_str()).json(&body).send().await {
+                Ok(r) if r.status().is_success() => r
+                    .bytes()
+                    .await
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<Answer>(&b).ok())
+                    .is_some_and(|a| a.current_state == "COMPLETED"),
+                _ => false,
             }
-            (lat, errors)
-        }));
-    }
-    let mut lat = Vec::with_capacity(n);
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        lat.extend(l);
-        errors += e;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let cpu = sysstat::diff(&before, &sysstat::snap(pids, None));
-    let lat = sorted(lat);
+        }
+    })
+    .await?;
     Ok(AdapterRun {
-        requests: n,
-        concurrency: c,
-        ok: lat.len(),
-        errors,
-        secs,
-        rate: lat.len() as f64 / secs,
-        p50_ms: percentile(&lat, 50.0),
-        p99_ms: percentile(&lat, 99.0),
-        cpu,
+        requests: l.requests,
+        concurrency: l.concurrency,
+        ok: l.ok,
+        errors: l.errors,
+        secs: l.secs,
+        rate: l.rate,
+        p50_ms: l.p50_ms,
+        p99_ms: l.p99_ms,
+        cpu: l.cpu,
     })
 }
 

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::report::{percentile, sorted};
@@ -66,69 +65,34 @@ pub async fn load(
     c: usize,
     pids: &[(String, u32)],
 ) -> anyhow::Result<LookupLoad> {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(c)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    let base = format!("{sim_url}/parties/MSISDN");
-    let next = Arc::new(AtomicUsize::new(0));
-    let before = sysstat::snap(pids, None);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..c.max(1) {
-        let (http, base, next) = (http.clone(), base.clone(), next.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat: Vec<f64> = Vec::new();
-            let mut errors = 0usize;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let url = format!("{base}/{}", resolving_msisdn(i));
-                let t = Instant::now();
-                let ok = match http.get(&url).send().await {
-                    Ok(r) if r.status().is_success() => r
-                        .bytes()
-                        .await
-                        .ok()
-                        .and_then(|b| serde_json::from_slice::<Answer>(&b).ok())
-                        .is_some_and(|a| {
-                            a.current_state == "COMPLETED" && a.party.body.party_id_info.is_some()
-                        }),
-                    _ => false,
-                };
-                if ok {
-                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
-                } else {
-                    errors += 1;
-                }
+    let base = Arc::new(format!("{sim_url}/parties/MSISDN"));
+    let l = crate::load::closed_loop(n, c, pids, move |http, i| {
+        let url = format!("{base}/{}", resolving_msisdn(i));
+        async move {
+            match http.get(&url).send().await {
+                Ok(r) if r.status().is_success() => r
+                    .bytes()
+                    .await
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<Answer>(&b).ok())
+                    .is_some_and(|a| {
+                        a.current_state == "COMPLETED" && a.party.body.party_id_info.is_some()
+                    }),
+                _ => false,
             }
-            (lat, errors)
-        }));
-    }
-    let mut lat = Vec::with_capacity(n);
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        lat.extend(l);
-        errors += e;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let cpu = sysstat::diff(&before, &sysstat::snap(pids, None));
-    let lat = sorted(lat);
+        }
+    })
+    .await?;
     Ok(LookupLoad {
-        requests: n,
-        concurrency: c,
-        answered: lat.len(),
-        errors,
-        secs,
-        rate: lat.len() as f64 / secs,
-        p50_ms: percentile(&lat, 50.0),
-        p99_ms: percentile(&lat, 99.0),
-        cpu,
+        requests: l.requests,
+        concurrency: l.concurrency,
+        answered: l.ok,
+        errors: l.errors,
+        secs: l.secs,
+        rate: l.rate,
+        p50_ms: l.p50_ms,
+        p99_ms: l.p99_ms,
+        cpu: l.cpu,
     })
 }
 

@@ -6,6 +6,7 @@ mod e2e;
 mod fairness;
 mod ingest;
 mod latency;
+mod load;
 mod lookups;
 mod opts;
 mod overload;
