@@ -2,6 +2,7 @@
 //! file's, and which rows an organisation's policy keeps out of the run.
 
 mod name;
+mod reading;
 
 use std::fmt;
 use std::str::FromStr;
