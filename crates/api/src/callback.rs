@@ -1,10 +1,13 @@
-//! Validation of the `callback_url` of an upload.
+//! The `callback_url` of an upload: checked for form when stored, for destination when sent.
 //!
-//! Only `http`/`https` URLs with a host are stored. Unless `ALLOW_PRIVATE_CALLBACKS` is set, a URL
-//! naming `localhost` or an address that is loopback, private, link-local, unspecified, shared
-//! (CGNAT), multicast or broadcast is refused, so the completion notice cannot be aimed at the
-//! gateway's own network. Host names are not resolved here (the answer could change before the
-//! notice is sent): the sender must check the resolved address again.
+//! At upload only the form is checked: an `http`/`https` URL with a host, at most
+//! [`MAX_CALLBACK_URL`] characters. Any such URL is stored — frontends send their own, often a
+//! `localhost` one (the seed's React app sends `http://localhost:8000/api/transfers`), and refusing
+//! the upload for it would refuse the payment. Whether a notice is ever sent to it is decided at
+//! send time by [`may_deliver`]: unless `ALLOW_PRIVATE_CALLBACKS` is set, a URL naming `localhost`
+//! or an address that is loopback, private, link-local, unspecified, shared (CGNAT), multicast or
+//! broadcast is never called, so a notice cannot be aimed at the gateway's own network. Host names
+//! must be resolved again by the sender (the answer could change between upload and sending).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -54,8 +57,8 @@ pub fn is_internal_ip(ip: IpAddr) -> bool {
     }
 }
 
-/// Checks a callback URL; returns it normalised.
-pub fn validate_callback_url(raw: &str, allow_private: bool) -> Result<String, ApiError> {
+/// Checks the form of a callback URL; returns it normalised.
+pub fn validate_callback_url(raw: &str) -> Result<String, ApiError> {
     if raw.len() > MAX_CALLBACK_URL {
         return Err(refuse(format!(
             "callback_url is longer than {MAX_CALLBACK_URL} characters"
@@ -65,8 +68,23 @@ pub fn validate_callback_url(raw: &str, allow_private: bool) -> Result<String, A
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(refuse("callback_url must be an http or https URL"));
     }
+    if url.host().is_none() {
+        return Err(refuse("callback_url has no host"));
+    }
+    Ok(url.to_string())
+}
+
+/// Whether a notice may be sent to `url` (a stored callback): never to a local or private
+/// address unless `allow_private` (`ALLOW_PRIVATE_CALLBACKS`).
+pub fn may_deliver(url: &str, allow_private: bool) -> bool {
+    if validate_callback_url(url).is_err() {
+        return false;
+    }
+    let Ok(url) = Url::parse(url) else {
+        return false;
+    };
     let internal = match url.host() {
-        None => return Err(refuse("callback_url has no host")),
+        None => return false,
         Some(Host::Ipv4(ip)) => internal_v4(ip),
         Some(Host::Ipv6(ip)) => internal_v6(ip),
         Some(Host::Domain(d)) => {
@@ -74,12 +92,7 @@ pub fn validate_callback_url(raw: &str, allow_private: bool) -> Result<String, A
             d == "localhost" || d.ends_with(".localhost")
         }
     };
-    if internal && !allow_private {
-        return Err(refuse(
-            "callback_url points to a local or private address, which is not allowed",
-        ));
-    }
-    Ok(url.to_string())
+    allow_private || !internal
 }
 
 #[cfg(test)]
@@ -89,12 +102,17 @@ mod tests {
 
     #[test]
     fn accepts_public_urls() {
-        assert!(validate_callback_url("https://erp.cnss.example/hooks/bulk", false).is_ok());
-        assert!(validate_callback_url("http://8.8.8.8:8080/x", false).is_ok());
+        for url in [
+            "https://erp.cnss.example/hooks/bulk",
+            "http://8.8.8.8:8080/x",
+        ] {
+            assert!(validate_callback_url(url).is_ok(), "{url}");
+            assert!(may_deliver(url, false), "{url}");
+        }
     }
 
     #[test]
-    fn refuses_internal_targets() {
+    fn stores_internal_targets_but_never_calls_them() {
         for url in [
             "http://localhost/x",
             "http://LOCALHOST./x",
@@ -113,15 +131,24 @@ mod tests {
             "http://[fe80::1]/x",
             "http://[::ffff:127.0.0.1]/x",
         ] {
-            assert!(validate_callback_url(url, false).is_err(), "{url}");
-            assert!(validate_callback_url(url, true).is_ok(), "{url}");
+            assert!(validate_callback_url(url).is_ok(), "{url}");
+            assert!(!may_deliver(url, false), "{url}");
+            assert!(may_deliver(url, true), "{url}");
         }
     }
 
     #[test]
     fn refuses_other_schemes_and_garbage() {
-        assert!(validate_callback_url("ftp://example.com/x", true).is_err());
-        assert!(validate_callback_url("file:///etc/passwd", true).is_err());
-        assert!(validate_callback_url("not a url", true).is_err());
+        for url in [
+            "ftp://example.com/x",
+            "file:///etc/passwd",
+            "not a url",
+            "http://",
+        ] {
+            assert!(validate_callback_url(url).is_err(), "{url}");
+            assert!(!may_deliver(url, true), "{url}");
+        }
+        let long = format!("https://a.example/{}", "x".repeat(MAX_CALLBACK_URL));
+        assert!(validate_callback_url(&long).is_err());
     }
 }

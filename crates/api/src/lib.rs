@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod callback;
 pub mod cli;
+pub mod console;
+pub mod cors;
 pub mod error;
 pub mod openapi;
 pub mod request_id;

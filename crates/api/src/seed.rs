@@ -211,10 +211,12 @@ fn add_users(
             continue;
         }
         let hash = hash_password(password, cost).context("hashing a demo password")?;
+        // An e-mail too, for frontends that log in with one (the seed's React app does).
+        let email = format!("{username}@cnss.example");
         let new = NewUser {
             organisation_id: org,
             username,
-            email: None,
+            email: Some(&email),
             password_hash: &hash,
             role: role.as_str(),
             active: true,

@@ -5,6 +5,8 @@ use std::time::Duration;
 use common::env::{Env, EnvError, Secret};
 use common::telemetry::LogFormat;
 
+use crate::cors::AllowedOrigins;
+
 /// Every environment variable this crate reads (settings, admin CLI and demo seeding).
 pub const ENV_VARS: &[&str] = &[
     "DATABASE_URL",
@@ -24,6 +26,7 @@ pub const ENV_VARS: &[&str] = &[
     "LOG_FORMAT",
     "RUST_LOG",
     "ALLOW_PRIVATE_CALLBACKS",
+    "CORS_ALLOWED_ORIGINS",
     "ADMIN_PASSWORD",
     "DEMO_GESTIONNAIRE_PASSWORD",
     "DEMO_SUPERVISEUR_PASSWORD",
@@ -86,8 +89,12 @@ pub struct Settings {
     pub max_rows: usize,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
-    /// `ALLOW_PRIVATE_CALLBACKS`: accept callback URLs on loopback/private addresses (default false).
+    /// `ALLOW_PRIVATE_CALLBACKS`: let completion notices go to loopback/private addresses (default
+    /// false: such a callback URL is stored with its run but never called).
     pub allow_private_callbacks: bool,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins of browser frontends served elsewhere
+    /// (default none; the console at `/` is same-origin and needs none).
+    pub cors_allowed_origins: AllowedOrigins,
 }
 
 impl Settings {
@@ -142,6 +149,8 @@ impl Settings {
             max_rows,
             log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,
             allow_private_callbacks: env.bool("ALLOW_PRIVATE_CALLBACKS", false)?,
+            cors_allowed_origins: AllowedOrigins::parse(&env.string("CORS_ALLOWED_ORIGINS", ""))
+                .map_err(|reason| malformed("CORS_ALLOWED_ORIGINS", &reason))?,
         })
     }
 }
@@ -181,6 +190,7 @@ mod tests {
         assert_eq!(s.queue, QueueKind::Redis);
         assert_eq!(s.access_token_ttl, Duration::from_secs(900));
         assert!(!s.allow_private_callbacks);
+        assert!(s.cors_allowed_origins.as_slice().is_empty());
     }
 
     #[test]
@@ -207,5 +217,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("REDIS_PREFIX"));
+        let err = settings(&[("JWT_SECRET", SECRET), ("CORS_ALLOWED_ORIGINS", "*")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("CORS_ALLOWED_ORIGINS"));
     }
 }

@@ -13,7 +13,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::password::Passwords;
 use crate::settings::{QueueKind, Settings};
 use crate::state::AppState;
-use crate::{error, openapi, request_id, routes};
+use crate::{console, cors, error, openapi, request_id, routes};
 
 /// Largest JSON body accepted (login, refresh, logout).
 const JSON_LIMIT: usize = 64 * 1024;
@@ -110,6 +110,7 @@ impl Application {
             .with_context(|| format!("binding {} (BIND_ADDR)", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
+        let origins = std::sync::Arc::new(settings.cors_allowed_origins.clone());
         // One bus subscription per process, shared by every stream.
         let hub = crate::stream::ProgressHub::start(deps.bus.clone(), deps.pool.clone());
         let tickets = crate::stream::TicketKeys::new(&settings.jwt_secret, &settings.jwt_issuer);
@@ -135,7 +136,12 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .configure(routes::configure)
                 .configure(openapi::configure)
+                .configure(console::configure)
                 .default_service(web::to(error::not_found))
+                .wrap(middleware::from_fn({
+                    let origins = origins.clone();
+                    move |req, next| cors::cors(origins.clone(), req, next)
+                }))
                 .wrap(middleware::from_fn(request_id::request_id))
         })
         .shutdown_timeout(10)

@@ -183,21 +183,7 @@ async fn form_refusals(backend: Backend) {
             "invalid_field",
         ),
         (
-            vec![
-                file(),
-                Part::text("callback_url", "http://localhost:8080/hook"),
-            ],
-            "invalid_callback_url",
-        ),
-        (
-            vec![
-                file(),
-                Part::text("callback_url", "http://169.254.169.254/x"),
-            ],
-            "invalid_callback_url",
-        ),
-        (
-            vec![file(), Part::text("callback_url", "http://10.0.0.1/hook")],
+            vec![file(), Part::text("callback_url", "http:///no-host")],
             "invalid_callback_url",
         ),
         (
@@ -257,27 +243,35 @@ async fn form_refusals(backend: Backend) {
     app.cleanup().await;
 }
 
-async fn private_callbacks_when_allowed(backend: Backend) {
-    let app = spawn_app_with(
-        backend,
-        Options {
-            env: vec![("ALLOW_PRIVATE_CALLBACKS", "true".into())],
-            ..Options::default()
-        },
-    )
-    .await;
+/// A frontend's own callback URL (the seed's React app sends a `localhost` one) does not refuse
+/// the payment: it is stored with the run; `callback::may_deliver` keeps notices away from it.
+async fn private_callbacks_are_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
     let token = app.token(GESTIONNAIRE).await;
-    let res = app
-        .upload(
-            &token,
-            &[
-                Part::file("standard.csv", fixture("standard.csv")),
-                Part::text("callback_url", "http://localhost:9000/hook"),
-            ],
-            &[],
-        )
-        .await;
-    assert_eq!(res.status(), 202);
+    for (i, url) in [
+        "http://localhost:8000/api/transfers",
+        "http://169.254.169.254/x",
+        "http://10.0.0.1/hook",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let res = app
+            .upload(
+                &token,
+                &[
+                    Part::file("standard.csv", fixture("standard.csv")),
+                    Part::text("callback_url", url),
+                    Part::text("force", "true"),
+                ],
+                &[("Idempotency-Key", &format!("private-callback-{i}"))],
+            )
+            .await;
+        assert_eq!(res.status(), 202, "{url}");
+        let location = res.headers()["location"].to_str().unwrap().to_string();
+        let status: Value = app.get(&token, &location).await.json().await.unwrap();
+        assert_eq!(status["callbackUrl"], url);
+    }
     app.cleanup().await;
 }
 
@@ -316,6 +310,6 @@ both_backends!(
     invalid_samples,
     supervisor_cannot_upload,
     form_refusals,
-    private_callbacks_when_allowed,
+    private_callbacks_are_stored,
     too_large
 );

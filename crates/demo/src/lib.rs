@@ -18,6 +18,11 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("SIM_BIND_ADDR", "127.0.0.1:4001"),
     ("BCRYPT_COST", "10"),
     ("WORKER_CONCURRENCY", "100"),
+    // Vite's development server, where the seed's React frontend runs.
+    (
+        "CORS_ALLOWED_ORIGINS",
+        "http://localhost:5173,http://127.0.0.1:5173",
+    ),
 ];
 
 /// Where the running demo answers.

@@ -363,7 +363,7 @@ pub async fn create(
     let callback_url = form
         .callback_url
         .as_deref()
-        .map(|u| validate_callback_url(u, state.settings.allow_private_callbacks))
+        .map(validate_callback_url)
         .transpose()?;
     let file = form.file;
     let (file, sha) = web::block(move || {
