@@ -9,15 +9,15 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "Chromium is missing: apt-get install chromium (Debian's package)" >&2
   exit 1
 fi
+if [ -n "${SCREENSHOTS:-}" ]; then
+  mkdir -p "$SCREENSHOTS"
+  SCREENSHOTS="$(cd "$SCREENSHOTS" && pwd)"
+  export SCREENSHOTS
+fi
 cargo build -q -p demo --bin gateway-demo
 export DEMO_BIN="$PWD/target/debug/gateway-demo"
 cd tests/browser
 if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund
-fi
-if [ -n "${SCREENSHOTS:-}" ]; then
-  mkdir -p "$SCREENSHOTS"
-  SCREENSHOTS="$(cd "$SCREENSHOTS" && pwd)"
-  export SCREENSHOTS
 fi
 node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs

@@ -192,6 +192,44 @@ test('two-person approval: one uploads, the approver sees the file hash and appr
   await page.context().close();
 });
 
+test('verify before paying: the report and its grades, then an approval naming its version', async () => {
+  const page = await newPage(browser);
+  await login(page, 'gestionnaire-verif', 'approbateur123');
+  const sample = readFileSync(join(ROOT, 'scripts', 'sample-verification.csv'), 'utf8');
+  await upload(page, 'sample-verification.csv', sample);
+  await page.locator('#run-id').waitFor();
+  assert.equal(await waitRunState(page, ['AWAITING_APPROVAL']), 'AWAITING_APPROVAL');
+  const runId = plain(await page.locator('#run-id').textContent());
+  await logout(page);
+
+  await login(page, 'approbateur-verif', 'approbateur123');
+  await page.goto(`${demo.url}/#/runs/${runId}`);
+  await page.locator('#verification-grades tbody tr').first().waitFor();
+  const grades = await page.locator('#verification-grades tbody tr').evaluateAll(
+    (trs) => trs.map((tr) => tr.dataset.grade),
+  );
+  assert.ok(grades.includes('MATCH') && grades.includes('MISMATCH'), grades.join(','));
+  const rows = page.locator('#verification-rows tbody tr');
+  assert.equal(await rows.count(), 16);
+  const excluded = plain(await page.locator('#verification-excluded').textContent());
+  assert.match(excluded, /^5\b/, excluded);
+  // Excluded rows are shown apart, not as failures.
+  assert.equal(plain(await page.locator('#run-excluded').textContent()), '5');
+  assert.equal(plain(await page.locator('#run-failed').textContent()), '0');
+  await screenshot(page, 'verification');
+  await page.locator('#btn-approve').click();
+  await page.locator('#approve-panel').waitFor();
+  assert.match(plain(await page.locator('#approve-verification').textContent()), /\b1\b/);
+  await page.locator('#approve-confirm').click();
+  await waitRunState(page, FINAL);
+  const statuses = await page.locator('#transfers-table tbody tr').evaluateAll(
+    (trs) => trs.map((tr) => tr.querySelector('[data-status]')?.dataset.status),
+  );
+  assert.equal(statuses.filter((st) => st === 'EXCLUDED').length, 5, statuses.join(','));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('a hostile payee name is shown as text, never run', async () => {
   const page = await newPage(browser);
   await login(page, 'gestionnaire', 'gestionnaire123');

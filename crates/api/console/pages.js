@@ -149,10 +149,17 @@ function formatHelp() {
     el('p', null, t('help.amounts')), el('p', null, t('help.format')));
 }
 
+/** A problem's message in the console's language, the server's detail (with the values) below. */
+function problemText(p) {
+  const detail = p.message ?? p.code ?? '';
+  if (!p.code || !has(`problem.${p.code}`)) return detail;
+  return el('span', null, t(`problem.${p.code}`), el('small', {class: 'detail'}, detail));
+}
+
 /** The problems of a refused file: one row per `{line, field, message}`. */
 function problemsTable(details) {
   return table('problems-table', [t('col.line'), t('col.field'), t('col.message')],
-    details.map((p) => row(null, [num(String(p.line ?? '')), p.field ?? '', p.message ?? p.code ?? ''])),
+    details.map((p) => row({'data-code': p.code ?? ''}, [num(String(p.line ?? '')), p.field ?? '', problemText(p)])),
     t('upload.problems'));
 }
 

@@ -69,6 +69,12 @@ function decisions(s) {
   return lines.length ? el('div', {id: 'run-decisions', class: 'decisions'}, lines) : null;
 }
 
+/** Rows set aside by verification: final, counted among `failed` by the server, shown apart. */
+function excludedOf(s) {
+  return s.verification ? {count: s.verification.excluded, amount: s.verification.excludedAmount}
+    : {count: 0, amount: 0};
+}
+
 function figure(key, id, n, amount, currency) {
   return el('div', {class: 'figure'}, el('p', {class: 'figure-label'}, t(key)),
     el('p', {id, class: 'figure-count'}, count(n)),
@@ -143,7 +149,8 @@ export function runPage(main, ctx, id) {
       el('div', {class: 'figures'},
         figure('run.total', 'run-total', s.total, s.totalAmount, s.currency),
         figure('run.succeeded', 'run-succeeded', s.succeeded, s.succeededAmount, s.currency),
-        figure('run.failed', 'run-failed', s.failed, s.failedAmount, s.currency)),
+        figure('run.failed', 'run-failed', s.failed - excludedOf(s).count, s.failedAmount - excludedOf(s).amount, s.currency),
+        s.verification ? figure('run.excluded', 'run-excluded', s.verification.excluded, s.verification.excludedAmount, s.currency) : null),
       decisions(s),
       el('div', {class: 'actions', id: 'run-actions'},
         button('btn-approve', 'approve', openApprove),
@@ -175,7 +182,7 @@ export function runPage(main, ctx, id) {
     set('#run-progress-text', percent(ev.progress_percent));
     set('#run-total', count(ev.total));
     set('#run-succeeded', count(ev.succeeded));
-    set('#run-failed', count(ev.failed));
+    set('#run-failed', count(ev.failed - excludedOf(view.summary).count));
     if (ev.phase === 'verification') showPhase(ev.verified || 0, ev.total);
     else { const p = top.querySelector('#run-phase'); if (p) p.hidden = true; }
     if (ev.state !== view.summary.state) reload();

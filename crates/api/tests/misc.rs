@@ -146,8 +146,11 @@ async fn error_shapes(backend: Backend) {
     let app = spawn_app(backend).await;
     let res = app.client.get(app.url("/api/nope")).send().await.unwrap();
     assert_error(res, 404, "not_found").await;
-    let res = app.client.get(app.url("/")).send().await.unwrap();
+    // `/` is the console; any other unknown path is 404 in the error shape.
+    let res = app.client.get(app.url("/nope")).send().await.unwrap();
     assert_error(res, 404, "not_found").await;
+    let res = app.client.post(app.url("/")).send().await.unwrap();
+    assert_error(res, 405, "method_not_allowed").await;
     let res = app
         .client
         .delete(app.url("/api/accounts"))

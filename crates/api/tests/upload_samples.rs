@@ -183,7 +183,7 @@ async fn form_refusals(backend: Backend) {
             "invalid_field",
         ),
         (
-            vec![file(), Part::text("callback_url", "http:///no-host")],
+            vec![file(), Part::text("callback_url", "http://")],
             "invalid_callback_url",
         ),
         (
