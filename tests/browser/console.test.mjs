@@ -251,6 +251,57 @@ test('a hostile payee name is shown as text, never run', async () => {
   await page.context().close();
 });
 
+test('retry the failed rows of a partially completed run, then filter the list by state', async () => {
+  const page = await newPage(browser);
+  await login(page, 'gestionnaire', 'gestionnaire123');
+  // …5103: the payee FSP rejects the quote (a final failure, at once).
+  const file = 'transferId,amount,currency,partyIdType,partyIdentifier\n'
+    + 'rt-1,2000,XOF,MSISDN,22890665103\n'
+    + 'rt-2,2000,XOF,MSISDN,22890660002\n';
+  await upload(page, 'retry.csv', file);
+  await page.locator('#run-id').waitFor();
+  assert.equal(await waitRunState(page, FINAL), 'PARTIALLY_COMPLETED');
+  const parent = plain(await page.locator('#run-id').textContent());
+  assert.equal(plain(await page.locator('#run-failed').textContent()), '1');
+  await page.locator('#transfers-filter').selectOption('FAILED');
+  await page.waitForFunction(() => document.querySelectorAll('#transfers-table tbody tr').length === 1);
+  await page.locator('#btn-retry').click();
+  await page.waitForFunction((p) => {
+    const id = document.querySelector('#run-id')?.textContent.trim();
+    return id && id !== p;
+  }, parent);
+  assert.equal(await waitRunState(page, FINAL), 'FAILED', 'the same payee fails again');
+  assert.match(await page.locator('#run-parent').textContent(), new RegExp(parent));
+
+  await page.locator('#nav-runs').click();
+  await page.locator('#runs-table tbody tr').first().waitFor();
+  await page.locator('#filter-state').selectOption('PARTIALLY_COMPLETED');
+  await page.waitForFunction(() => {
+    const states = [...document.querySelectorAll('#runs-table tbody tr [data-state]')].map((b) => b.dataset.state);
+    return states.length > 0 && states.every((st) => st === 'PARTIALLY_COMPLETED');
+  });
+  assert.equal(await page.locator(`#runs-table tbody tr[data-bulk-id="${parent}"]`).count(), 1);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a scheduled run is cancelled before it starts', async () => {
+  const page = await newPage(browser);
+  await login(page, 'gestionnaire', 'gestionnaire123');
+  // Two hours from now, as the datetime-local field wants it (the page's zone is UTC+0).
+  const later = new Date(Date.now() + 2 * 3600 * 1000).toISOString().slice(0, 16);
+  await upload(page, 'later.csv', csv('later', 2), { 'upload-execute-at': later });
+  await page.locator('#run-id').waitFor();
+  assert.equal(await waitRunState(page, ['SCHEDULED']), 'SCHEDULED');
+  await page.locator('#btn-cancel').click();
+  await page.locator('#cancel-panel').waitFor();
+  await page.locator('#cancel-confirm').click();
+  assert.equal(await waitRunState(page, ['CANCELLED']), 'CANCELLED');
+  assert.equal(await page.locator('#btn-cancel').count(), 0, 'nothing left to cancel');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('accounts show balance and reservation', async () => {
   const page = await newPage(browser, { locale: 'en-GB' });
   await login(page, 'superviseur', 'superviseur123');
