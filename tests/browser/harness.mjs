@@ -96,7 +96,10 @@ export async function startDemo(env = {}) {
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
-        const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+        let timer;
+        const late = new Promise((r) => { timer = setTimeout(() => r(false), 15_000); });
+        const killed = await Promise.race([exited.then(() => true), late]);
+        clearTimeout(timer);
         if (!killed) {
           child.kill('SIGKILL');
           await exited;
@@ -125,7 +128,10 @@ export async function serveFolder(folder) {
     }
   });
   await new Promise((r) => srv.listen(port, '127.0.0.1', r));
-  return { port, close: () => new Promise((r) => srv.close(r)) };
+  return {
+    port,
+    close: () => new Promise((r) => { srv.close(r); srv.closeAllConnections(); }),
+  };
 }
 
 /** Debian's Chromium, headless, with the flags CI needs. */
