@@ -5,6 +5,7 @@ pub mod callback;
 pub mod cli;
 pub mod console;
 pub mod cors;
+pub mod csv_out;
 pub mod error;
 pub mod openapi;
 pub mod request_id;

@@ -170,7 +170,8 @@ async fn report_csv(backend: Backend) {
     let file = "type_id,valeur_id,devise,montant,nom_complet\n\
                 MSISDN,22890123456,XOF,1000,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"clic\"\")\"\n\
                 MSISDN,22890654321,XOF,2000,@SUM(A1)\n\
-                MSISDN,22891112233,XOF,3000,Afi Dossou\n";
+                MSISDN,22891112233,XOF,3000,Afi Dossou\n\
+                MSISDN,22891112244,XOF,4000,Kofi;=HYPERLINK(1)\n";
     let id = upload(&app, &token, "names.csv", file.as_bytes().to_vec()).await;
     settle(&app, &id, 1, 1, "-2+3 cmd").await;
 
@@ -191,15 +192,32 @@ async fn report_csv(backend: Backend) {
             .contains("attachment")
     );
     let text = res.text().await.unwrap();
-    let mut lines = text.lines();
+    // Every field quoted, the header too.
     assert_eq!(
-        lines.next().unwrap(),
-        "transferId,partyIdType,partyIdentifier,payeeName,amount,currency,status,\
-         mojaloopTransferId,errorCode,errorMessage,completedAt"
+        text.lines().next().unwrap(),
+        "\"transferId\",\"partyIdType\",\"partyIdentifier\",\"payeeName\",\"amount\",\
+         \"currency\",\"status\",\"mojaloopTransferId\",\"errorCode\",\"errorMessage\",\
+         \"completedAt\""
+    );
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.starts_with('"') && l.ends_with('"'))
     );
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
+    // A formula hidden after `;` (a French Excel's delimiter) is escaped too.
+    assert_eq!(&rows[3][3], "Kofi;'=HYPERLINK(1)");
+    let mut semicolon = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    for record in semicolon.records() {
+        for cell in record.unwrap().iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell:?}");
+        }
+    }
     assert_eq!(&rows[0][3], "'=HYPERLINK(\"http://evil.example\",\"clic\")");
     assert_eq!(&rows[0][4], "1000");
     assert_eq!(&rows[0][5], "XOF");
@@ -227,10 +245,9 @@ async fn large_report_streams_every_row(backend: Backend) {
         .text()
         .await
         .unwrap();
-    let ids: Vec<&str> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
+    let ids: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
         .collect();
     assert_eq!(ids.len(), n);
     assert_eq!(ids[0], "tx-00001");

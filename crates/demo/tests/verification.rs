@@ -77,7 +77,7 @@ async fn exclude_then_approve(backend: Backend) {
     assert_eq!(csv.status(), 200);
     let text = csv.text().await.unwrap();
     assert_eq!(text.lines().count(), 17, "{text}");
-    assert!(text.starts_with("line,transferId,"));
+    assert!(text.starts_with("\"line\",\"transferId\","), "{text}");
 
     // Approval binds the report's version: none, or a stale one, is refused.
     let sha = s.db_state(&bulk).await.file_sha256;

@@ -1,8 +1,7 @@
 //! `GET /api/bulk-transfers/{id}/report.csv`: every row with its outcome, streamed page by page.
 //!
 //! The CSV is produced [`PAGE_SIZE`] rows at a time from the database, so a 100,000-row bulk is
-//! never held in memory. Text cells that a spreadsheet would read as a formula (starting with `=`,
-//! `+`, `-`, `@`, tab or carriage return) are prefixed with `'`.
+//! never held in memory. Every field is quoted and formula-escaped by [`csv_out`](crate::csv_out).
 
 use std::borrow::Cow;
 
@@ -14,6 +13,7 @@ use db::models::Transfer;
 use db::queries::{bulks, transfers};
 
 use crate::auth::AuthUser;
+use crate::csv_out::{self, escape_cell};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppState, run_db};
 
@@ -24,18 +24,8 @@ pub const PAGE_SIZE: i64 = 2_000;
 pub const REPORT_HEADER: &str = "transferId,partyIdType,partyIdentifier,payeeName,amount,currency,\
                                  status,mojaloopTransferId,errorCode,errorMessage,completedAt";
 
-/// Neutralises a cell a spreadsheet would evaluate as a formula.
-pub fn escape_cell(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
-    }
-}
-
 fn encode_rows(rows: &[Transfer], currency: &str) -> Result<Bytes, ApiError> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::with_capacity(rows.len() * 128));
+    let mut w = csv_out::writer(rows.len() * 160);
     for t in rows {
         let amount = t.amount.to_string();
         let completed = t
@@ -85,7 +75,10 @@ async fn next_chunk(mut cur: Cursor) -> Option<(Result<Bytes, actix_web::Error>,
         Step::Done => None,
         Step::Header => {
             cur.step = Step::After(None);
-            Some((Ok(Bytes::from(format!("{REPORT_HEADER}\n"))), cur))
+            let header = csv_out::header_line(REPORT_HEADER)
+                .map(Bytes::from)
+                .map_err(|e| ApiError::internal(e).into());
+            Some((header, cur))
         }
         Step::After(after) => {
             let (pool, bulk_pk) = (cur.pool.clone(), cur.bulk_pk);
@@ -154,17 +147,6 @@ pub async fn report(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-
-    #[test]
-    fn escapes_formulas() {
-        assert_eq!(escape_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(escape_cell("+1"), "'+1");
-        assert_eq!(escape_cell("-1"), "'-1");
-        assert_eq!(escape_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(escape_cell("\tx"), "'\tx");
-        assert_eq!(escape_cell("Ama Mensah"), "Ama Mensah");
-        assert_eq!(escape_cell(""), "");
-    }
 
     #[test]
     fn header_has_the_documented_columns() {

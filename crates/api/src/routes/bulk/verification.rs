@@ -12,10 +12,10 @@ use domain::{LookupResult, NameMatch, TransferStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::report::escape_cell;
 use super::views::utc;
 use super::{parse_cursor, parse_limit};
 use crate::auth::AuthUser;
+use crate::csv_out::{self, escape_cell};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -336,9 +336,7 @@ pub const VERIFICATION_HEADER: &str = "line,transferId,partyIdType,partyIdentifi
     nameMatch,attempts,error";
 
 fn csv_of(bulk: &Bulk, rows: &[Transfer]) -> Result<Vec<u8>, ApiError> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::with_capacity(rows.len() * 160 + 256));
+    let mut w = csv_out::writer(rows.len() * 200 + 256);
     let header: Vec<&str> = VERIFICATION_HEADER.split(',').collect();
     w.write_record(&header).map_err(ApiError::internal)?;
     for t in rows {

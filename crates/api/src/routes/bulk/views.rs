@@ -49,7 +49,7 @@ pub struct BulkSummary {
     /// Id (`bulk-<uuid>`).
     #[schema(example = "bulk-9f1c2d3e-0000-4000-8000-000000000001")]
     pub bulk_transfer_id: String,
-    /// `AWAITING_APPROVAL`, `SCHEDULED`, `PENDING`, `PROCESSING`, `COMPLETED`,
+    /// `VERIFYING`, `AWAITING_APPROVAL`, `SCHEDULED`, `PENDING`, `PROCESSING`, `COMPLETED`,
     /// `PARTIALLY_COMPLETED`, `FAILED`, `REJECTED` or `CANCELLED`.
     #[schema(example = "PROCESSING")]
     pub state: String,
