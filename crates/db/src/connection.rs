@@ -75,7 +75,25 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
 
 /// Builds a pool of `size` connections for `url` (PostgreSQL or SQLite).
 pub fn connect(url: &str, size: u32) -> Result<DbPool, DbError> {
+    check_postgres(url)?;
     build_pool(url, size, None)
+}
+
+/// The pool reports a refused PostgreSQL connection as diesel's `MultiConnection` sees it
+/// ("Invalid connection url"), after its 10 s timeout: one direct connection first fails at once
+/// with the real cause (refused, unknown host, authentication, missing database…).
+fn check_postgres(url: &str) -> Result<(), DbError> {
+    if Backend::from_url(url) != Backend::Postgres {
+        return Ok(());
+    }
+    <PgConnection as diesel::Connection>::establish(url)
+        .map(drop)
+        .map_err(|e| {
+            DbError::Pool(format!(
+                "cannot connect to PostgreSQL: {}",
+                e.to_string().trim_end()
+            ))
+        })
 }
 
 /// [`connect`] with r2d2's `min_idle`: `None` opens all `size` connections up front (binaries),

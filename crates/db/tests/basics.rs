@@ -260,3 +260,16 @@ fn reserve_success_and_insufficient_funds(backend: Backend) {
         Err(DbError::NotFound)
     ));
 }
+
+/// A refused PostgreSQL connection is reported at once with its cause, not as diesel's
+/// "Invalid connection url" after the pool's timeout.
+#[test]
+fn refused_postgres_connection_names_its_cause() {
+    let Err(err) = db::connect("postgres://postgres@127.0.0.1:1/gateway", 2) else {
+        panic!("nothing listens on port 1");
+    };
+    let err = err.to_string();
+    assert!(err.contains("cannot connect to PostgreSQL"), "{err}");
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+    assert!(!err.contains("Invalid connection url"), "{err}");
+}

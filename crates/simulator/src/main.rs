@@ -12,7 +12,11 @@ async fn main() -> anyhow::Result<()> {
     let parties = PartyRegistry::from_env().context("loading the party registry")?;
     let bind = bind_addr_from_env();
     let registered = parties.len();
-    let sim = Simulator::start_with_parties(cfg, parties, &bind).await?;
+    let sim = Simulator::start_with_parties(cfg, parties, &bind)
+        .await
+        .with_context(|| {
+            format!("starting the simulator on {bind} (set SIM_BIND_ADDR to a free port)")
+        })?;
     println!("simulator listening on {}", sim.base_url());
     tracing::info!(url = %sim.base_url(), ?cfg, registered, "SDK adapter simulator started");
     common::shutdown::signal().await;

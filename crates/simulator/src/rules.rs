@@ -82,6 +82,38 @@ impl Rule {
         }
     }
 
+    /// Whether a payee under this rule is never paid (the run's row ends FAILED): the demo tells
+    /// its users these numbers.
+    pub fn never_pays(self) -> bool {
+        match self {
+            Rule::PartyNotFound
+            | Rule::QuoteRejected
+            | Rule::TransferRejected
+            | Rule::TimeoutBeforeCommit
+            | Rule::EmptyServerError
+            | Rule::DropConnection
+            | Rule::QuoteTimeout => true,
+            Rule::Normal
+            | Rule::TimeoutAfterCommit
+            | Rule::PayeeFee
+            | Rule::TransientPartyTimeout
+            | Rule::TransientQuoteTimeout
+            | Rule::TransientUnavailable
+            | Rule::TransientDrop => false,
+        }
+    }
+
+    /// The identifier endings of the rules that [never pay](Self::never_pays), sorted.
+    pub fn failing_suffixes() -> Vec<&'static str> {
+        let mut v: Vec<&str> = Rule::ALL
+            .into_iter()
+            .filter(|r| r.never_pays())
+            .filter_map(Rule::suffix)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     /// The rule that applies to the `nth` POST (1-based) of a transferId: a transient rule on
     /// any POST but the first is [`Rule::Normal`]; every other rule applies to every POST.
     pub fn on_post(self, nth: u32) -> Rule {
@@ -128,6 +160,14 @@ pub fn rule_for(id_value: &str) -> Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_numbers_never_paid_are_the_final_failures() {
+        assert_eq!(
+            Rule::failing_suffixes(),
+            ["0500", "0504", "0534", "0999", "3204", "5103", "5105"]
+        );
+    }
 
     #[test]
     fn suffixes_select_rules() {

@@ -296,3 +296,21 @@ async fn the_sample_files_agree_with_the_readme() {
     }
     sim.stop().await;
 }
+
+/// A port already in use: the binary names the address and the variable to change.
+#[test]
+fn a_port_in_use_names_the_variable() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .env("SIM_BIND_ADDR", &addr)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&addr) && stderr.contains("SIM_BIND_ADDR") && stderr.contains("in use"),
+        "{stderr}"
+    );
+}
