@@ -163,6 +163,14 @@ test('a refused file shows its problems as a table of line, field and message', 
   assert.ok(lines.includes('3') && lines.includes('4'), lines.join(','));
   assert.ok(!page.url().includes('/runs/'), 'no run was created');
   await screenshot(page, 'upload-refused');
+
+  // A file wrong everywhere: the first 1,000 problems listed, all of them counted by kind.
+  let many = 'transferId,amount,currency,partyIdType,partyIdentifier\n';
+  for (let i = 0; i < 1500; i += 1) many += `m-${i},-1,XOF,MSISDN,22890${String(100000 + i)}\n`;
+  await upload(page, 'many.csv', many);
+  await page.locator('#problems-total').waitFor();
+  assert.equal(await rows.count(), 1000);
+  assert.match(plain(await page.locator('#problems-total').textContent()), /1 500/);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

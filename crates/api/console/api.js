@@ -23,6 +23,9 @@ export class ApiError extends Error {
     this.code = (body && body.error) || (status === 0 ? 'network' : `http_${status}`);
     this.details = Array.isArray(body && body.details) ? body.details : [];
     this.retryAfter = retryAfter;
+    /** `invalid_file`: every problem found (`details` lists the first ones) and their count by code. */
+    this.totalProblems = body && Number.isInteger(body.totalProblems) ? body.totalProblems : undefined;
+    this.problemsByCode = (body && body.problemsByCode) || {};
   }
 }
 

@@ -85,6 +85,7 @@ const D = {
   'upload.badCount': ['Le nombre de lignes attendu doit être un entier positif.', 'The expected number of rows must be a positive whole number.'],
   'upload.badTotal': ['Montant total attendu invalide (au plus {exp} décimale(s)).', 'Invalid expected total (at most {exp} decimal place(s)).'],
   'upload.problems': ['Problèmes relevés dans le fichier', 'Problems found in the file'],
+  'upload.problemsMore': ['{total} problèmes en tout ; les {shown} premiers sont listés. Par type :', '{total} problems in all; the first {shown} are listed. By kind:'],
   'upload.approvalFrom': ['Approbation requise à partir de {amount}.', 'Approval required from {amount}.'],
   'upload.approvalAll': ['Chaque paiement doit être approuvé.', 'Every run must be approved.'],
   'upload.verification': ['Les bénéficiaires seront vérifiés auprès du réseau avant paiement.', 'Payees are verified with the switch before payment.'],

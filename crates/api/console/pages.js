@@ -156,6 +156,16 @@ function problemText(p) {
   return el('span', null, t(`problem.${p.code}`), el('small', {class: 'detail'}, detail));
 }
 
+/** « 300 000 problèmes, les 1 000 premiers listés », then the count of each kind. */
+function problemsTotal(err, shown) {
+  const kinds = Object.entries(err.problemsByCode).sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => el('li', {'data-code': code}, `${count(n)} × `,
+      has(`problem.${code}`) ? t(`problem.${code}`) : code));
+  return el('div', {id: 'problems-total', class: 'message'},
+    el('p', null, t('upload.problemsMore', {total: count(err.totalProblems), shown: count(shown)})),
+    el('ul', null, kinds));
+}
+
 /** The problems of a refused file: one row per `{line, field, message}`. */
 function problemsTable(details) {
   return table('problems-table', [t('col.line'), t('col.field'), t('col.message')],
@@ -257,6 +267,7 @@ export function uploadPage(main, ctx) {
   function refused(err) {
     showError(error, err);
     const lines = err.details.filter((d) => d && d.line !== undefined);
+    if (err.totalProblems > lines.length) problems.append(problemsTotal(err, lines.length));
     if (lines.length) problems.append(problemsTable(lines));
     const other = err.details.find((d) => d && d.bulkTransferId && d.line === undefined);
     if (other) {

@@ -3,7 +3,8 @@
 //! Rules:
 //! - Every refusal is an [`ApiError`]; its status is chosen by an explicit match on the variant.
 //! - The body is always `{"error": "<stable code>", "message": "<human text>", "details": [...]}`
-//!   (plus `required`/`available` for `insufficient_funds`). 4xx bodies say what the caller did
+//!   (plus `required`/`available` for `insufficient_funds`, `totalProblems`/`problemsByCode` for
+//!   `invalid_file`). 4xx bodies say what the caller did
 //!   wrong; 5xx bodies never carry the cause: it is logged, with the request id, instead.
 //! - Errors produced by actix itself (JSON, path and query extractors, unknown routes, wrong
 //!   methods, multipart parsing) are converted into the same shape by the handlers in this module.
@@ -42,6 +43,12 @@ pub struct ErrorBody {
     /// `insufficient_funds` only: amount available on the account (minor units).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available: Option<i64>,
+    /// `invalid_file` only: every problem found (`details` lists the first 1,000).
+    #[serde(rename = "totalProblems", skip_serializing_if = "Option::is_none")]
+    pub total_problems: Option<usize>,
+    /// `invalid_file` only: the count of the problems found, by code.
+    #[serde(rename = "problemsByCode", skip_serializing_if = "Option::is_none")]
+    pub problems_by_code: Option<std::collections::BTreeMap<String, usize>>,
 }
 
 /// A refusal or failure of an API request.
@@ -106,6 +113,9 @@ pub enum ApiError {
         /// Every problem found.
         details: Vec<Value>,
     },
+    /// 422 `invalid_file`: the first problems of a refused file, and how many there are.
+    #[error("{}", invalid_file_message(.0))]
+    InvalidFile(Box<domain::Refusal>),
     /// 422: the payer account cannot cover the bulk.
     #[error("insufficient funds: required {required}, available {available}")]
     InsufficientFunds {
@@ -176,6 +186,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::InsufficientFunds { .. } => "insufficient_funds",
+            ApiError::InvalidFile(_) => "invalid_file",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
@@ -196,7 +207,20 @@ impl ApiError {
                 Some(*required),
                 Some(*available),
             ),
+            ApiError::InvalidFile(refusal) => (
+                refusal
+                    .problems
+                    .iter()
+                    .filter_map(|p| serde_json::to_value(p).ok())
+                    .collect(),
+                None,
+                None,
+            ),
             _ => (Vec::new(), None, None),
+        };
+        let (total_problems, problems_by_code) = match self {
+            ApiError::InvalidFile(r) => (Some(r.total), Some(r.by_code.clone())),
+            _ => (None, None),
         };
         let message = match self {
             ApiError::Internal(_) => "an internal error occurred; it has been logged".to_string(),
@@ -209,7 +233,21 @@ impl ApiError {
             details,
             required,
             available,
+            total_problems,
+            problems_by_code,
         }
+    }
+}
+
+fn invalid_file_message(r: &domain::Refusal) -> String {
+    if r.problems.len() < r.total {
+        format!(
+            "the file has {} problem(s), the first {} listed; nothing was stored",
+            r.total,
+            r.problems.len()
+        )
+    } else {
+        format!("the file has {} problem(s); nothing was stored", r.total)
     }
 }
 
@@ -225,7 +263,9 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::InsufficientFunds { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InsufficientFunds { .. } | ApiError::InvalidFile(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -142,6 +142,46 @@ async fn invalid_samples(backend: Backend) {
     app.cleanup().await;
 }
 
+/// A 1 MB file of 100,000 rows wrong in every cell: the answer lists the first 1,000 problems in
+/// file order, counts all of them by code, and stays small.
+async fn refusal_of_a_file_wrong_everywhere_is_bounded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.token(GESTIONNAIRE).await;
+    let before = app.snapshot().await;
+    let mut file = String::from("transferId,amount,currency,partyIdType,partyIdentifier\n");
+    for _ in 0..100_000 {
+        file.push_str("t t,-1,EU,XX,?\n");
+    }
+    assert!(file.len() < 2_000_000);
+    let res = app
+        .upload(&token, &[Part::file("bad.csv", file.into_bytes())], &[])
+        .await;
+    assert_eq!(res.status(), 422);
+    let text = res.text().await.unwrap();
+    assert!(text.len() < 1_000_000, "answer of {} bytes", text.len());
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["error"], "invalid_file");
+    let details = body["details"].as_array().unwrap();
+    assert_eq!(details.len(), 1_000);
+    assert_eq!(details[0]["line"], 2);
+    let total = body["totalProblems"].as_u64().unwrap();
+    assert!(total >= 300_000, "{total}");
+    let by_code = body["problemsByCode"].as_object().unwrap();
+    assert_eq!(
+        by_code.values().map(|v| v.as_u64().unwrap()).sum::<u64>(),
+        total
+    );
+    assert_eq!(by_code["amount_not_positive"], 100_000);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("first 1000 listed")
+    );
+    app.assert_unchanged(before).await;
+    app.cleanup().await;
+}
+
 async fn supervisor_cannot_upload(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.token(SUPERVISEUR).await;
@@ -308,6 +348,7 @@ async fn too_large(backend: Backend) {
 both_backends!(
     valid_samples,
     invalid_samples,
+    refusal_of_a_file_wrong_everywhere_is_bounded,
     supervisor_cannot_upload,
     form_refusals,
     private_callbacks_are_stored,

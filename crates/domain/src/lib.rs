@@ -16,7 +16,9 @@ pub mod role;
 pub mod state;
 pub mod verify;
 
-pub use crate::csv::{CsvFormat, ParseOptions, ParsedFile, ParsedRow, RowProblem, parse_csv};
+pub use crate::csv::{
+    CsvFormat, ParseOptions, ParsedFile, ParsedRow, Refusal, RowProblem, parse_csv,
+};
 pub use declared::check_declared_totals;
 pub use error::{
     DeclaredTotalsMismatch, LedgerError, MoneyError, PartyError, PeriodError, TransitionError,

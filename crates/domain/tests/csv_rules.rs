@@ -7,7 +7,7 @@ use domain::{CsvFormat, ParseOptions, ParsedFile, RowProblem, parse_csv};
 const STD: &str = "transferId,amount,currency,partyIdType,partyIdentifier";
 
 fn parse(text: &str) -> Result<ParsedFile, Vec<RowProblem>> {
-    parse_csv(text.as_bytes(), &ParseOptions::default())
+    parse_csv(text.as_bytes(), &ParseOptions::default()).map_err(|r| r.problems)
 }
 
 fn ok(text: &str) -> ParsedFile {
@@ -22,7 +22,11 @@ fn problems(text: &str) -> Vec<(u64, String, String)> {
 fn problems_bytes(bytes: &[u8], opts: &ParseOptions) -> Vec<(u64, String, String)> {
     match parse_csv(bytes, opts) {
         Ok(f) => panic!("expected problems, got {f:#?}"),
-        Err(p) => p.into_iter().map(|p| (p.line, p.field, p.code)).collect(),
+        Err(r) => r
+            .problems
+            .into_iter()
+            .map(|p| (p.line, p.field, p.code))
+            .collect(),
     }
 }
 
@@ -362,4 +366,29 @@ fn hundred_thousand_rows() {
     assert_eq!(file.total_amount.minor(), expected);
     text.push_str("MSISDN;23890000000;XOF;1;x\r\n");
     assert_eq!(problems(&text), one(100_002, "row", codes::TOO_MANY_ROWS));
+}
+
+/// A file wrong in every cell: the refusal lists the first problems in file order and counts
+/// them all, by code; every row is still checked.
+#[test]
+fn refusal_lists_at_most_max_problems_and_counts_all() {
+    let mut text = STD.to_owned();
+    for i in 0..3_000 {
+        text.push_str(&format!("\ntx-{i},-5,XOF,MSISDN,abc{i}"));
+    }
+    let refusal = parse_csv(text.as_bytes(), &ParseOptions::default()).unwrap_err();
+    assert_eq!(refusal.problems.len(), domain::csv::MAX_PROBLEMS);
+    assert_eq!(refusal.total, 6_000);
+    assert_eq!(refusal.by_code["amount_not_positive"], 3_000);
+    assert_eq!(refusal.by_code.values().sum::<usize>(), 6_000);
+    let first = &refusal.problems[0];
+    assert_eq!((first.line, first.field.as_str()), (2, "amount"));
+    let last = refusal.problems.last().unwrap();
+    assert_eq!(last.line, 501, "two problems per line, in file order");
+    let opts = ParseOptions {
+        max_problems: 3,
+        ..ParseOptions::default()
+    };
+    let refusal = parse_csv(text.as_bytes(), &opts).unwrap_err();
+    assert_eq!((refusal.problems.len(), refusal.total), (3, 6_000));
 }

@@ -22,7 +22,7 @@ fn ok(name: &str) -> ParsedFile {
 fn rejected(name: &str) -> Vec<RowProblem> {
     match parse_csv(&fixture(name), &ParseOptions::default()) {
         Ok(file) => panic!("{name} should be rejected, got {file:#?}"),
-        Err(problems) => problems,
+        Err(refusal) => refusal.problems,
     }
 }
 

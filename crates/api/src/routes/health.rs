@@ -85,5 +85,7 @@ fn not_ready(details: Vec<serde_json::Value>) -> HttpResponse {
         details,
         required: None,
         available: None,
+        total_problems: None,
+        problems_by_code: None,
     })
 }

@@ -223,7 +223,7 @@ mod tests {
         let record = StringRecord::from(h.split(',').collect::<Vec<_>>());
         let mut problems = Problems::default();
         let layout = detect(&record, 1, &mut problems);
-        (layout, problems.into_sorted())
+        (layout, problems.into_refusal().problems)
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::money::{Amount, Currency};
 use crate::party::{PartyIdType, PartyIdentifier};
 
 pub use formats::CsvFormat;
-pub use problems::RowProblem;
+pub use problems::{Refusal, RowProblem};
 pub use validation::{MAX_CELL_CHARS, MAX_PAYEE_NAME_CHARS, MAX_TRANSFER_ID_CHARS};
 
 use problems::Problems;
@@ -76,13 +76,20 @@ pub struct ParseOptions {
     pub allow_duplicate_payees: bool,
     /// Most data rows accepted.
     pub max_rows: usize,
+    /// Most problems listed in a refusal (every one is still counted).
+    pub max_problems: usize,
 }
+
+/// Problems listed in a refusal by default: enough to fix a file, bounded for a file wrong in
+/// every cell.
+pub const MAX_PROBLEMS: usize = 1_000;
 
 impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             allow_duplicate_payees: false,
             max_rows: 100_000,
+            max_problems: MAX_PROBLEMS,
         }
     }
 }
@@ -122,7 +129,9 @@ pub struct ParsedFile {
 
 /// Parses and validates an uploaded file; see the [module documentation](self).
 ///
-/// Returns all problems, sorted by line and then by column position, or the rows if there is none.
+/// Returns the rows if there is no problem; else the [`Refusal`]: the first
+/// [`max_problems`](ParseOptions::max_problems) problems sorted by line and then by column
+/// position, with the count of all of them (every row is still checked).
 ///
 /// ```
 /// use domain::{parse_csv, ParseOptions};
@@ -132,12 +141,13 @@ pub struct ParsedFile {
 /// assert_eq!(parsed.rows[0].transfer_id, "row-2");
 /// assert_eq!(parsed.total_amount.minor(), 10_000);
 ///
-/// let problems = parse_csv(b"id,sum\n1,2\n", &ParseOptions::default()).unwrap_err();
-/// assert_eq!((problems[0].line, problems[0].field.as_str()), (1, "header"));
+/// let refusal = parse_csv(b"id,sum\n1,2\n", &ParseOptions::default()).unwrap_err();
+/// let first = &refusal.problems[0];
+/// assert_eq!((first.line, first.field.as_str()), (1, "header"));
 /// ```
-pub fn parse_csv(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Vec<RowProblem>> {
+pub fn parse_csv(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Refusal> {
     if let Some(problem) = input::check_encoding(bytes) {
-        return Err(vec![problem]);
+        return Err(Refusal::single(problem));
     }
     let data = input::strip_bom(bytes);
     let delimiter = input::sniff_delimiter(data);
@@ -146,7 +156,7 @@ pub fn parse_csv(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Vec<Ro
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(data);
-    let mut problems = Problems::default();
+    let mut problems = Problems::keeping(opts.max_problems);
     let mut record = StringRecord::new();
     let mut validator: Option<Validator<'_>> = None;
     let mut header_line = None;
@@ -178,7 +188,7 @@ pub fn parse_csv(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Vec<Ro
             header_line = Some(line);
             match formats::detect(&record, line, &mut problems) {
                 Some(layout) => validator = Some(Validator::new(layout, opts)),
-                None => return Err(problems.into_sorted()),
+                None => return Err(problems.into_refusal()),
             }
             continue;
         };
@@ -193,7 +203,7 @@ pub fn parse_csv(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Vec<Ro
 
     let summary = validator.as_ref().and_then(Validator::summary);
     let count = validator.as_ref().map_or(0, |v| v.count);
-    if count == 0 && !problems.iter_codes().any(|c| c == codes::UNCLOSED_QUOTE) {
+    if count == 0 && !problems.has_code(codes::UNCLOSED_QUOTE) {
         let line = header_line.map_or(1, |l| l + 1);
         let message = "the file has no data rows".to_owned();
         problems.push(line, 0, "file", codes::EMPTY_FILE, message);
@@ -205,6 +215,6 @@ pub fn parse_csv(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, Vec<Ro
             rows: v.rows,
             total_amount,
         }),
-        _ => Err(problems.into_sorted()),
+        _ => Err(problems.into_refusal()),
     }
 }

@@ -14,7 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use db::DbError;
 use db::models::{Bulk, NewBulk, NewTransfer, now};
 use db::queries::{accounts, bulks};
-use domain::{BulkJob, BulkState, ParseOptions, ParsedFile, RowProblem, TransferStatus};
+use domain::{BulkJob, BulkState, ParseOptions, ParsedFile, TransferStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -86,19 +86,8 @@ fn key_reused() -> ApiError {
     )
 }
 
-fn invalid_file(problems: Vec<RowProblem>) -> ApiError {
-    let details = problems
-        .iter()
-        .filter_map(|p| serde_json::to_value(p).ok())
-        .collect::<Vec<_>>();
-    ApiError::Unprocessable {
-        code: "invalid_file",
-        message: format!(
-            "the file has {} problem(s); nothing was stored",
-            details.len()
-        ),
-        details,
-    }
+fn invalid_file(refusal: domain::Refusal) -> ApiError {
+    ApiError::InvalidFile(Box::new(refusal))
 }
 
 /// The idempotency and duplicate checks: `Some(bulk)` when the same key came with the same file
@@ -383,6 +372,7 @@ pub async fn create(
     let opts = ParseOptions {
         allow_duplicate_payees: form.allow_duplicate_payees,
         max_rows: state.settings.max_rows,
+        ..ParseOptions::default()
     };
     let parsed = web::block(move || domain::parse_csv(&file, &opts))
         .await?
