@@ -123,6 +123,7 @@ impl Application {
             passwords,
             hub: hub.clone(),
             tickets,
+            access: Default::default(),
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -29,6 +29,8 @@ pub struct AppState {
     pub hub: crate::stream::ProgressHub,
     /// Signing of single-use stream tickets.
     pub tickets: crate::stream::TicketKeys,
+    /// This process's recent verdicts on access tokens (revoked, user disabled…).
+    pub access: crate::auth::access::AccessCache,
 }
 
 impl AppState {

@@ -149,8 +149,22 @@ async fn refresh_rotation(backend: Backend) {
     )
     .await;
     assert_error(access, 401, "invalid_token").await;
-    // The new one still works once.
+    // A rotated-away token presented again means two holders: the whole login session ends,
+    // the newest refresh token and the access tokens issued with it included.
     let res = post(&app, "/api/auth/refresh", json!({"refresh": r2})).await;
+    assert_error(res, 401, "token_revoked").await;
+    let res = app
+        .get(second["access"].as_str().unwrap(), "/api/auth/me")
+        .await;
+    assert_error(res, 401, "token_revoked").await;
+    // Another login is a new session.
+    let third = app.login_json(GESTIONNAIRE).await;
+    let res = post(
+        &app,
+        "/api/auth/refresh",
+        json!({"refresh": third["refresh"]}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     app.cleanup().await;
 }
@@ -190,9 +204,11 @@ async fn logout(backend: Backend) {
     )
     .await;
     assert_error(res, 401, "token_revoked").await;
-    // Idempotent.
+    // The access token ended with it.
+    let res = app.get(access, "/api/auth/me").await;
+    assert_error(res, 401, "token_revoked").await;
     let res = logout(access.to_string(), mine["refresh"].clone()).await;
-    assert_eq!(res.status(), 204);
+    assert_error(res, 401, "token_revoked").await;
     // The other user's session is intact.
     let res = post(
         &app,

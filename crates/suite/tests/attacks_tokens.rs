@@ -181,11 +181,32 @@ async fn forged_and_misused_tokens_are_refused() {
         "rotated refresh reused",
     )
     .await;
-    let r2 = pair["refresh"].as_str().unwrap();
+    // Reuse means two holders: the whole session ends, the rotated pair included.
+    for token in [pair["access"].as_str().unwrap(), t.access.as_str()] {
+        assert_error(
+            me(api, token).await,
+            Some(401),
+            Some("token_revoked"),
+            "access of a revoked session",
+        )
+        .await;
+    }
+    assert_error(
+        refresh(api, pair["refresh"].as_str().unwrap()).await,
+        Some(401),
+        Some("token_revoked"),
+        "newest refresh of a revoked session",
+    )
+    .await;
+
+    // A new session; logout ends its refresh and its access token.
+    let t = api.login(GESTIONNAIRE.0, GESTIONNAIRE.1).await;
+    let session = api.login(GESTIONNAIRE.0, GESTIONNAIRE.1).await;
+    let r2 = session.refresh.as_str();
     let logout = api
         .http
         .post(api.url("/api/auth/logout"))
-        .bearer_auth(pair["access"].as_str().unwrap())
+        .bearer_auth(&session.access)
         .json(&json!({ "refresh": r2 }))
         .send()
         .await
@@ -196,6 +217,13 @@ async fn forged_and_misused_tokens_are_refused() {
         Some(401),
         None,
         "refresh after logout",
+    )
+    .await;
+    assert_error(
+        me(api, &session.access).await,
+        Some(401),
+        Some("token_revoked"),
+        "access after logout",
     )
     .await;
 

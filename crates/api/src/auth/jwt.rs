@@ -46,6 +46,11 @@ pub struct Claims {
     pub exp: i64,
     /// Issuer (`JWT_ISSUER`).
     pub iss: String,
+    /// The login session (token family) the token belongs to: every refresh token rotated from
+    /// one login, and the access tokens issued with them, share it. A rotated-away refresh token
+    /// presented again revokes the whole family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
 }
 
 impl Claims {
@@ -123,6 +128,7 @@ impl JwtKeys {
             nbf: now,
             exp: now.saturating_add(ttl),
             iss: self.issuer.clone(),
+            fam: None,
         }
     }
 
@@ -133,10 +139,20 @@ impl JwtKeys {
     }
 
     /// A new access + refresh pair.
-    pub fn issue_pair(&self, user_id: i64, org: i64, role: Role) -> Result<IssuedPair, ApiError> {
+    pub fn issue_pair(
+        &self,
+        user_id: i64,
+        org: i64,
+        role: Role,
+        family: &str,
+    ) -> Result<IssuedPair, ApiError> {
+        let with_family = |typ| Claims {
+            fam: Some(family.to_string()),
+            ..self.claims(user_id, org, role, typ)
+        };
         Ok(IssuedPair {
-            access: self.encode(&self.claims(user_id, org, role, TokenType::Access))?,
-            refresh: self.encode(&self.claims(user_id, org, role, TokenType::Refresh))?,
+            access: self.encode(&with_family(TokenType::Access))?,
+            refresh: self.encode(&with_family(TokenType::Refresh))?,
         })
     }
 
@@ -173,7 +189,7 @@ mod tests {
     #[test]
     fn round_trip_and_type_check() {
         let k = keys(S, "gw");
-        let pair = k.issue_pair(7, 3, Role::Superviseur).unwrap();
+        let pair = k.issue_pair(7, 3, Role::Superviseur, "fam-1").unwrap();
         let c = k.verify(&pair.access, TokenType::Access).unwrap();
         assert_eq!(
             (c.user_id().unwrap(), c.org, c.role),

@@ -1,10 +1,11 @@
 //! Authentication: JWT tokens, bcrypt passwords, login throttling and the [`AuthUser`] extractor.
 
+pub mod access;
 pub mod jwt;
 pub mod password;
 pub mod rate_limit;
 
-use std::future::{Ready, ready};
+use futures::future::LocalBoxFuture;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -17,7 +18,9 @@ use jwt::TokenType;
 
 /// The caller, from a valid access token in `Authorization: Bearer <token>`.
 ///
-/// Extraction fails with 401 (`unauthorized` without a token, `invalid_token` for a bad one).
+/// Extraction fails with 401: `unauthorized` without a token, `invalid_token` for a bad one,
+/// `token_revoked` after logout, `account_disabled` / `role_changed` when the user changed since
+/// (see [`access`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthUser {
     /// User id.
@@ -28,6 +31,10 @@ pub struct AuthUser {
     pub role: Role,
     /// The access token's id.
     pub jti: String,
+    /// The access token's expiry (Unix seconds).
+    pub exp: i64,
+    /// The login session (token family) of the token, if it names one.
+    pub family: Option<String>,
 }
 
 impl AuthUser {
@@ -109,14 +116,24 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         org_id: claims.org,
         role: claims.role,
         jti: claims.jti,
+        exp: claims.exp,
+        family: claims.fam,
     })
 }
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<AuthUser, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<AuthUser, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(&req)?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::internal("application state missing"))?;
+            access::check(state, &user).await?;
+            Ok(user)
+        })
     }
 }

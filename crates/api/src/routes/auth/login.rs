@@ -113,7 +113,9 @@ pub async fn login(
     }
     let role = Role::parse(&user.role).map_err(ApiError::internal)?;
     state.db(move |c| rate_limit::clear(c, &key, now())).await?;
-    let pair = state.jwt.issue_pair(user.id, org.id, role)?;
+    // A new login session: its refresh tokens and access tokens share this family.
+    let family = uuid::Uuid::new_v4().to_string();
+    let pair = state.jwt.issue_pair(user.id, org.id, role, &family)?;
     tracing::info!(user_id = user.id, "login");
     Ok(HttpResponse::Ok().json(LoginResponse {
         access: pair.access,

@@ -6,6 +6,7 @@ use db::queries::security;
 
 use super::RefreshRequest;
 use crate::auth::AuthUser;
+use crate::auth::access::family_key;
 use crate::auth::jwt::TokenType;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -16,7 +17,7 @@ use crate::state::AppState;
     request_body = RefreshRequest,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Refresh token revoked"),
+        (status = 204, description = "Refresh token, this access token and their login session revoked"),
         (status = 401, description = "No valid access token", body = ErrorBody),
         (status = 403, description = "The refresh token belongs to someone else", body = ErrorBody),
         (status = 422, description = "Not a valid refresh token", body = ErrorBody),
@@ -42,8 +43,22 @@ pub async fn logout(
     let expires_at = DateTime::from_timestamp(claims.exp, 0)
         .ok_or_else(|| ApiError::invalid_token("malformed expiry"))?
         .naive_utc();
+    // The refresh token, the access token of this request and the whole login session.
+    let access_until = DateTime::from_timestamp(user.exp, 0)
+        .map(|d| d.naive_utc())
+        .unwrap_or(expires_at);
+    let (access_jti, families) = (user.jti.clone(), [claims.fam.clone(), user.family.clone()]);
     state
-        .db(move |c| Ok(security::revoke_token(c, &claims.jti, expires_at)?))
+        .db(move |c| {
+            security::revoke_token(c, &claims.jti, expires_at)?;
+            security::revoke_token(c, &access_jti, access_until)?;
+            for family in families.iter().flatten() {
+                security::revoke_token(c, &family_key(family), expires_at.max(access_until))?;
+            }
+            Ok(())
+        })
         .await?;
+    state.access.forget_all();
+    tracing::info!(user_id = user.user_id, "logout: session revoked");
     Ok(HttpResponse::NoContent().finish())
 }
