@@ -124,6 +124,9 @@ impl Application {
             hub: hub.clone(),
             tickets,
             access: Default::default(),
+            password_checks: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         });
         let mut server = HttpServer::new(move || {
             App::new()

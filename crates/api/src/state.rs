@@ -29,6 +29,8 @@ pub struct AppState {
     pub hub: crate::stream::ProgressHub,
     /// Signing of single-use stream tickets.
     pub tickets: crate::stream::TicketKeys,
+    /// Password checks allowed at once (one per core): bcrypt is CPU-bound by design.
+    pub password_checks: tokio::sync::Semaphore,
     /// This process's recent verdicts on access tokens (revoked, user disabled…).
     pub access: crate::auth::access::AccessCache,
 }

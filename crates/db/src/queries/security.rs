@@ -43,6 +43,40 @@ pub fn record_login_failure(conn: &mut DbConn, username: &str, at: NaiveDateTime
     Ok(())
 }
 
+/// Records one login attempt under `key` (before its password is checked); returns its id.
+pub fn record_login_attempt(conn: &mut DbConn, key: &str, at: NaiveDateTime) -> DbResult<i64> {
+    Ok(diesel::insert_into(lf::login_failures)
+        .values((lf::username.eq(key), lf::failed_at.eq(at)))
+        .returning(lf::id)
+        .get_result(conn)?)
+}
+
+/// Attempts under `key` since `since` other than `mine`, and the newest of them.
+pub fn other_attempts_since(
+    conn: &mut DbConn,
+    key: &str,
+    mine: i64,
+    since: NaiveDateTime,
+) -> DbResult<(i64, Option<NaiveDateTime>)> {
+    let q = lf::login_failures
+        .filter(lf::username.eq(key))
+        .filter(lf::failed_at.ge(since))
+        .filter(lf::id.ne(mine));
+    let count: i64 = q.count().get_result(conn)?;
+    let newest: Option<NaiveDateTime> = q
+        .select(lf::failed_at)
+        .order(lf::failed_at.desc())
+        .first(conn)
+        .optional()?;
+    Ok((count, newest))
+}
+
+/// Forgets one attempt (refused before its check, or the address's share of a success).
+pub fn forget_login_attempt(conn: &mut DbConn, id: i64) -> DbResult<()> {
+    diesel::delete(lf::login_failures.filter(lf::id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
 /// Failed logins for `username` since `since`, and the oldest of them (for `Retry-After`).
 pub fn login_failures_since(
     conn: &mut DbConn,

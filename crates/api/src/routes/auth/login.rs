@@ -1,6 +1,6 @@
 //! `POST /api/auth/login`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use db::models::now;
 use db::queries::{orgs, users};
 use domain::Role;
@@ -43,7 +43,8 @@ fn invalid_credentials() -> ApiError {
     }
 }
 
-/// Logs in. A wrong password and an unknown user give the same 401 in about the same time.
+/// Logs in. A wrong password and an unknown user give the same 401 in about the same time;
+/// attempts are throttled per name and per address ([`rate_limit`]).
 #[utoipa::path(
     post, path = "/api/auth/login", tag = "auth",
     request_body = LoginRequest,
@@ -52,10 +53,11 @@ fn invalid_credentials() -> ApiError {
         (status = 401, description = "Wrong credentials", body = ErrorBody),
         (status = 403, description = "Inactive user", body = ErrorBody),
         (status = 422, description = "Malformed body", body = ErrorBody),
-        (status = 429, description = "Too many failed logins; see Retry-After", body = ErrorBody),
+        (status = 429, description = "Too many attempts for this name or from this address; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -75,36 +77,62 @@ pub async fn login(
         return Err(invalid_credentials());
     }
     let key = rate_limit::rate_key(&login);
+    let address = rate_limit::address_key(
+        &req.peer_addr()
+            .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string()),
+    );
 
+    // The attempt is counted under both keys before anything else: parallel guesses see each
+    // other. A 429 comes before the user is even looked up.
     let (k, l) = (key.clone(), login.clone());
-    let found = state
+    let (address_attempt, found) = state
         .db(move |c| {
-            rate_limit::check(c, &k, now())?;
-            match users::find_by_login(c, &l)? {
+            let at = now();
+            let name_attempt = rate_limit::admit(c, &k, rate_limit::PER_NAME, at)?;
+            let address_attempt = match rate_limit::admit(c, &address, rate_limit::PER_ADDRESS, at)
+            {
+                Ok(id) => id,
+                Err(refused) => {
+                    rate_limit::forget(c, name_attempt)?;
+                    return Err(refused);
+                }
+            };
+            let found = match users::find_by_login(c, &l)? {
                 Some(u) => {
                     let org = orgs::get(c, u.organisation_id)?;
-                    Ok(Some((u, org)))
+                    Some((u, org))
                 }
-                None => Ok(None),
-            }
+                None => None,
+            };
+            Ok((address_attempt, found))
         })
         .await?;
 
     let passwords = state.passwords.clone();
     let password = body.password;
     let hash = found.as_ref().map(|(u, _)| u.password_hash.clone());
+    // At most one bcrypt run per core at once: a flood of logins queues here, not in the CPU.
+    let _slot = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     let ok = web::block(move || passwords.verify(&password, hash.as_deref())).await?;
 
     let (user, org) = match found {
         Some(pair) if ok => pair,
         _ => {
+            // The attempt stays recorded under both keys: it was a failure.
             tracing::info!("login refused");
-            state
-                .db(move |c| rate_limit::record_failure(c, &key, now()))
-                .await?;
             return Err(invalid_credentials());
         }
     };
+    state
+        .db(move |c| {
+            rate_limit::clear(c, &key, now())?;
+            rate_limit::forget(c, address_attempt)
+        })
+        .await?;
     if !user.active {
         return Err(ApiError::Forbidden {
             code: "account_disabled",
@@ -112,7 +140,6 @@ pub async fn login(
         });
     }
     let role = Role::parse(&user.role).map_err(ApiError::internal)?;
-    state.db(move |c| rate_limit::clear(c, &key, now())).await?;
     // A new login session: its refresh tokens and access tokens share this family.
     let family = uuid::Uuid::new_v4().to_string();
     let pair = state.jwt.issue_pair(user.id, org.id, role, &family)?;
