@@ -8,7 +8,7 @@ use db::Backend;
 use db::models::now;
 use db::queries::security;
 
-both_backends!(revocations, login_failures);
+both_backends!(revocations, login_failures, login_attempts);
 
 fn revocations(backend: Backend) {
     let mut tdb = test_db(backend);
@@ -77,5 +77,37 @@ fn login_failures(backend: Backend) {
     assert_eq!(
         security::login_failures_since(&mut c, "moussa", t - minutes(60)).unwrap(),
         (1, Some(t - minutes(2)))
+    );
+}
+
+/// Attempts are recorded before the check; the throttle counts the others; refused ones are
+/// forgotten; old ones are purged by housekeeping.
+fn login_attempts(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let t = now();
+    let old = security::record_login_attempt(&mut c, "awa", t - minutes(60 * 25)).unwrap();
+    let a = security::record_login_attempt(&mut c, "awa", t - minutes(2)).unwrap();
+    let b = security::record_login_attempt(&mut c, "awa", t).unwrap();
+    assert!(old < a && a < b);
+    let (others, newest) =
+        security::other_attempts_since(&mut c, "awa", b, t - minutes(15)).unwrap();
+    assert_eq!((others, newest), (1, Some(t - minutes(2))));
+    security::forget_login_attempt(&mut c, b).unwrap();
+    assert_eq!(
+        security::other_attempts_since(&mut c, "awa", 0, t - minutes(15))
+            .unwrap()
+            .0,
+        1
+    );
+    assert_eq!(
+        security::purge_login_attempts(&mut c, t - minutes(60 * 24)).unwrap(),
+        1
+    );
+    assert_eq!(
+        security::other_attempts_since(&mut c, "awa", 0, t - minutes(60 * 48))
+            .unwrap()
+            .0,
+        1
     );
 }

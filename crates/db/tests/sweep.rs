@@ -18,6 +18,7 @@ both_backends!(
     expire_processing_turns_old_claims_unknown,
     due_lookups_are_leased,
     parked_rows_are_left_alone,
+    a_lost_bulk_is_found_behind_many_waiting_ones,
 );
 
 /// Runs `f` on `n` threads started together, each with its own connection.
@@ -290,4 +291,30 @@ fn parked_rows_are_left_alone(backend: Backend) {
     assert_eq!((out[0].bulk_pk, out[0].succeeded), (bulk.id, 1));
     assert!(!sweep::park_unknown(&mut c, pks[0], "x").unwrap(), "final");
     assert_eq!(assert_ledger(&mut c, w.account.id).balance, 900);
+}
+
+/// 150 PROCESSING bulks whose only rows wait for a lookup (UNKNOWN) come first by id; a lost bulk
+/// (PROCESSING with a PENDING row) behind them is still among the first 100 candidates.
+fn a_lost_bulk_is_found_behind_many_waiting_ones(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let w = world(&mut c, "CNSS", 10_000_000);
+    let long_ago = now() - minutes(30);
+    let mut waiting = Vec::new();
+    for _ in 0..150 {
+        let (bulk, pks) = claimed_bulk(&mut c, &w, &[1]);
+        settle_batch(&mut c, &[unknown(pks[0], now() + minutes(10))]).unwrap();
+        waiting.push(bulk.id);
+    }
+    let lost = create_bulk(&mut c, &w, &[1, 2]);
+    assert!(bulks::mark_processing(&mut c, lost.id).unwrap());
+    for pk in waiting.iter().copied().chain([lost.id]) {
+        backdate_bulk(&mut c, pk, long_ago);
+    }
+    let taken = sweep::take_stalled_bulks(&mut c, now() - minutes(5), 100).unwrap();
+    assert_eq!(
+        taken.iter().map(|b| b.bulk_pk).collect::<Vec<_>>(),
+        vec![lost.id],
+        "only the lost bulk needs work"
+    );
 }

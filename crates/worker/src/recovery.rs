@@ -3,7 +3,11 @@
 //! 1. bulks PENDING too long (their job was lost, e.g. Redis was down at upload) are queued again;
 //!    PROCESSING bulks with PENDING rows and no activity get a chunk job again;
 //! 2. rows left PROCESSING by a dead worker become UNKNOWN (never re-POSTed);
-//! 3. UNKNOWN rows due for lookup are resolved with `GET /transfers/{id}`.
+//! 3. UNKNOWN rows due for lookup are resolved with `GET /transfers/{id}`;
+//! 4. every 10 minutes, expired token revocations, used stream tickets and day-old login attempts
+//!    are purged.
+//!
+//! Each step runs even when another one failed.
 
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 use db::models::{Transfer, now};
@@ -46,9 +50,40 @@ pub async fn run_loop(ctx: WorkerCtx) {
     }
 }
 
-/// One pass of the sweep.
+/// One pass of the sweep: every step runs even when another failed (each failure is logged);
+/// the pass reports an error naming the steps that failed.
 pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
-    start_scheduled(ctx).await?;
+    let mut failed = Vec::new();
+    if let Err(e) = start_scheduled(ctx).await {
+        tracing::warn!(error = %e, "sweep: starting scheduled runs failed");
+        failed.push("scheduled runs");
+    }
+    if let Err(e) = requeue_stalled(ctx).await {
+        tracing::warn!(error = %e, "sweep: finding stalled bulks failed");
+        failed.push("stalled bulks");
+    }
+    if let Err(e) = expire_lost_claims(ctx).await {
+        tracing::warn!(error = %e, "sweep: expiring lost claims failed");
+        failed.push("lost claims");
+    }
+    if let Err(e) = resolve_due(ctx).await {
+        tracing::warn!(error = %e, "sweep: claiming due lookups failed");
+        failed.push("lookups");
+    }
+    if let Err(e) = housekeep_when_due(ctx).await {
+        tracing::warn!(error = %e, "sweep: housekeeping failed");
+        failed.push("housekeeping");
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("sweep steps failed: {}", failed.join(", ")))
+    }
+}
+
+/// Bulks whose jobs were lost go back to the queue; a failed push is logged and the others
+/// still go (the bulk stays idle, so the next pass takes it again).
+async fn requeue_stalled(ctx: &WorkerCtx) -> anyhow::Result<()> {
     let idle_before = now() - chrono(ctx.settings.stalled_after);
     let stalled = ctx
         .db(move |c| sweep::take_stalled_bulks(c, idle_before, 100))
@@ -56,19 +91,28 @@ pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
     for b in stalled {
         tracing::warn!(bulk_id = %b.bulk_id, state = %b.state, "re-queueing a stalled bulk");
         let res = if b.state == domain::BulkState::Pending.as_str() {
-            ctx.queue.push_bulk(BulkJob { bulk_id: b.bulk_id }).await
+            ctx.queue
+                .push_bulk(BulkJob {
+                    bulk_id: b.bulk_id.clone(),
+                })
+                .await
         } else {
             ctx.queue
                 .push_chunks(vec![ChunkJob {
-                    bulk_id: b.bulk_id,
+                    bulk_id: b.bulk_id.clone(),
                     max_rows: ctx.settings.chunk_rows,
                 }])
                 .await
         };
-        res?;
+        if let Err(e) = res {
+            tracing::error!(bulk_id = %b.bulk_id, error = %e, "re-queueing failed; next sweep retries");
+        }
     }
+    Ok(())
+}
 
-    // A row PROCESSING longer than a full adapter call plus a margin has lost its worker.
+/// A row PROCESSING longer than a full adapter call plus a margin has lost its worker.
+async fn expire_lost_claims(ctx: &WorkerCtx) -> anyhow::Result<()> {
     let claimed_before = now()
         - chrono(ctx.settings.adapter_timeout * 2 + ctx.settings.not_sent_retry_for)
         - chrono(ctx.settings.stalled_after);
@@ -81,7 +125,11 @@ pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
             "rows left PROCESSING by a lost worker are now UNKNOWN"
         );
     }
+    Ok(())
+}
 
+/// UNKNOWN rows due for lookup are looked up at the switch.
+async fn resolve_due(ctx: &WorkerCtx) -> anyhow::Result<()> {
     let at = now();
     let lease = at + chrono(ctx.settings.adapter_timeout) + ChronoDuration::seconds(5);
     let due = ctx
@@ -96,6 +144,47 @@ pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
         if let Err(e) = r {
             tracing::error!(error = %e, "lookup task failed");
         }
+    }
+    Ok(())
+}
+
+/// How often one worker process purges what nobody needs any more.
+const HOUSEKEEPING_EVERY: i64 = 600;
+/// Unix time of this process's last housekeeping.
+static LAST_HOUSEKEEPING: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+async fn housekeep_when_due(ctx: &WorkerCtx) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering;
+    let now_secs = chrono::Utc::now().timestamp();
+    let last = LAST_HOUSEKEEPING.load(Ordering::Relaxed);
+    if now_secs - last < HOUSEKEEPING_EVERY
+        || LAST_HOUSEKEEPING
+            .compare_exchange(last, now_secs, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return Ok(());
+    }
+    housekeep(ctx).await
+}
+
+/// Purges revocations of tokens (and stream tickets) that expired anyway, and login attempts older
+/// than a day (the throttle looks 15 minutes back). Safe from every replica at once.
+pub async fn housekeep(ctx: &WorkerCtx) -> anyhow::Result<()> {
+    let at = now();
+    let (tokens, attempts) = ctx
+        .db(move |c| {
+            let tokens = db::queries::security::purge_revoked(c, at)?;
+            let attempts =
+                db::queries::security::purge_login_attempts(c, at - ChronoDuration::days(1))?;
+            Ok((tokens, attempts))
+        })
+        .await?;
+    if tokens + attempts > 0 {
+        tracing::info!(
+            tokens,
+            attempts,
+            "housekeeping: expired revocations and old login attempts purged"
+        );
     }
     Ok(())
 }

@@ -107,3 +107,8 @@ pub fn clear_login_failures(
     .execute(conn)?;
     Ok(())
 }
+
+/// Forgets login attempts older than `before` (housekeeping; the throttle looks 15 minutes back).
+pub fn purge_login_attempts(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
+    Ok(diesel::delete(lf::login_failures.filter(lf::failed_at.lt(before))).execute(conn)?)
+}

@@ -23,6 +23,10 @@ pub struct StalledBulk {
     pub state: String,
 }
 
+/// A bulk that is not PROCESSING, or has a row still PENDING (literal SQL: a correlated EXISTS).
+const NEEDS_FAN_OUT: &str = "(bulk_transfers.state <> 'PROCESSING' OR EXISTS (SELECT 1 FROM \
+     individual_transfers it WHERE it.bulk_pk = bulk_transfers.id AND it.status = 'PENDING'))";
+
 /// Bulks PENDING or VERIFYING, or PROCESSING with PENDING rows, untouched since `idle_before`; each returned bulk
 /// was taken over by this caller (its `updated_at` bumped under a condition), so one replica only
 /// re-queues it.
@@ -38,6 +42,10 @@ pub fn take_stalled_bulks(
             BulkState::Verifying.as_str(),
         ]))
         .filter(b::updated_at.lt(idle_before))
+        // Only bulks with work to hand out, chosen in SQL: a PROCESSING bulk whose rows are all
+        // in flight, UNKNOWN or final needs nothing, and skipping it after the LIMIT would let 100
+        // such bulks hide a lost one for ever. Taken bulks are touched, so the next pass pages on.
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(NEEDS_FAN_OUT))
         .order(b::id.asc())
         .limit(limit)
         .select((b::id, b::bulk_id, b::state, b::updated_at))
