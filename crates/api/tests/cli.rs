@@ -191,7 +191,11 @@ async fn admin_commands(backend: Backend) {
     .await
     .unwrap();
 
+    // Known passwords need an explicit confirmation.
     let out = run(&db, &["seed-demo"], None, None);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(text(&out).contains("--demo"));
+    let out = run(&db, &["seed-demo", "--demo"], None, None);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert!(text(&out).contains("CNSS"));
 }
@@ -304,6 +308,11 @@ async fn resolve_unknown(backend: Backend) {
     };
     settle_batch(&mut c, &[unknown(claimed[0].id), unknown(claimed[1].id)]).unwrap();
     drop(c);
+
+    // CNSS now holds a run: seed-demo refuses to add known passwords or money to it.
+    let out = run(&db, &["seed-demo", "--demo"], None, None);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(text(&out).contains("holds payment runs"), "{}", text(&out));
 
     let id1 = claimed[0].mojaloop_transfer_id.clone();
     let id2 = claimed[1].mojaloop_transfer_id.clone();

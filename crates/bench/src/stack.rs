@@ -106,7 +106,7 @@ impl Stack {
         .collect();
         env.extend(cfg.env.iter().cloned());
         run_cli(&bins.api, &["migrate"], &env).await?;
-        run_cli(&bins.api, &["seed-demo"], &env).await?;
+        run_cli(&bins.api, &["seed-demo", "--demo"], &env).await?;
         let mut sim = Proc::spawn("simulator", &bins.sim, &[], &env, &log_dir)?;
         sim.wait_http(&format!("{sim_url}/"), Duration::from_secs(20))
             .await?;

@@ -250,7 +250,7 @@ impl Stack {
     }
 
     async fn seed_demo(&self) {
-        self.cli(&["seed-demo"], &[]).await;
+        self.cli(&["seed-demo", "--demo"], &[]).await;
     }
 
     /// Starts (or restarts) the API process and waits until `/health/live` answers.

@@ -20,7 +20,8 @@ pub const USAGE: &str = "usage:
                                            change an organisation's payment-run controls
   gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
                                            settle an UNKNOWN row after checking the switch
-  gateway-api seed-demo                    create the CNSS demo organisation, users and account
+  gateway-api seed-demo --demo             create the CNSS demo organisations, users and accounts
+                                           (never where a demo organisation holds runs)
   gateway-api openapi                      print the OpenAPI document (JSON)
   gateway-api help";
 
@@ -179,7 +180,13 @@ where
     match cmd.as_str() {
         "serve" => none(rest).map(|_| Command::Serve),
         "migrate" => none(rest).map(|_| Command::Migrate),
-        "seed-demo" => none(rest).map(|_| Command::SeedDemo),
+        "seed-demo" => match rest {
+            [flag] if flag == "--demo" => Ok(Command::SeedDemo),
+            _ => Err(usage(
+                "seed-demo adds users with well-known passwords and funds the demo accounts: \
+                 confirm with `seed-demo --demo` (refused when a demo organisation holds runs)",
+            )),
+        },
         "openapi" => none(rest).map(|_| Command::OpenApi),
         "help" | "--help" | "-h" => Ok(Command::Help),
         "create-org" => match rest {

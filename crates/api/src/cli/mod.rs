@@ -9,7 +9,7 @@
 //!             --party-id-type MSISDN --party-identifier 22890000000
 //! gateway-api credit --account-id <id> --amount <minor units>
 //! gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
-//! gateway-api seed-demo
+//! gateway-api seed-demo --demo
 //! gateway-api openapi
 //! ```
 //!
@@ -273,6 +273,25 @@ fn admin(
             );
         }
         Command::SeedDemo => {
+            // Known passwords and a top-up must never reach an organisation paying for real.
+            for name in [
+                crate::seed::DEMO_ORG,
+                crate::seed::DEMO_APPROVAL_ORG,
+                crate::seed::DEMO_VERIFY_ORG,
+            ] {
+                let Some(org) = orgs::find_by_name(c, name).context("reading organisations")?
+                else {
+                    continue;
+                };
+                let runs = db::queries::bulks::list_for_org(c, org.id, None, None, 1)
+                    .context("reading runs")?;
+                if !runs.is_empty() {
+                    return Err(usage(format!(
+                        "organisation {name:?} holds payment runs: seed-demo refuses to add \
+                         demo users or money to it"
+                    )));
+                }
+            }
             let s = crate::seed::seed_demo(pool, cost)?;
             println!(
                 "demo organisation {} (id {}), account {} balance {} XOF, new users: {}",
