@@ -368,7 +368,7 @@ async fn hostile_looking_valid_file_is_stored_verbatim_and_escaped_in_the_report
     );
     assert_eq!(cells(lines[4])[3], "'@cmd");
     // The `;--` inside is where a French Excel would start a cell: escaped there too.
-    assert_eq!(cells(lines[7])[2], api::csv_out::escape_cell(&alias_sql));
+    assert_eq!(cells(lines[7])[2], api::csv_out::escape_cell(alias_sql));
     assert_eq!(cells(lines[7])[2], alias_sql.replace(";--", ";'--"));
     assert_eq!(cells(lines[7])[4], "250");
     s.cleanup().await;
