@@ -70,9 +70,17 @@ function schedule() {
   const delay = Math.min(Math.max((claims.exp - claims.iat) * 800, 5000), 2 ** 31 - 1);
   timer = setTimeout(() => {
     renew().catch((e) => {
-      if (e.status === 0) timer = setTimeout(schedule, 10000);
+      // The server was unreachable or busy: try the exchange again shortly (the session stays).
+      if (e.status !== 401) timer = setTimeout(retryRenew, 10000);
     });
   }, delay);
+}
+
+/** Another exchange after a failed one, until it works or the session is refused. */
+function retryRenew() {
+  renew().catch((e) => {
+    if (e.status !== 401) timer = setTimeout(retryRenew, 10000);
+  });
 }
 
 function lose(reason) {
@@ -89,7 +97,8 @@ export function renew() {
       try {
         keep(await json('/api/auth/refresh', {method: 'POST', body: {refresh}, auth: false}));
       } catch (e) {
-        if (e.status !== 0) lose('login.expired');
+        // Only a refusal of the token ends the session; a 429, 5xx or network failure does not.
+        if (e.status === 401) lose('login.expired');
         throw e;
       }
     })().finally(() => { refreshing = null; });

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use db::queries::{security, users};
@@ -56,6 +57,9 @@ impl Refusal {
 #[derive(Debug, Default)]
 pub struct AccessCache {
     verdicts: Mutex<HashMap<String, (Instant, Option<Refusal>)>>,
+    /// Bumped by every [`forget_all`](Self::forget_all): a verdict read from the database before
+    /// a revocation in this process is not stored after it.
+    generation: AtomicU64,
 }
 
 impl AccessCache {
@@ -66,8 +70,14 @@ impl AccessCache {
             .map(|(_, v)| *v)
     }
 
-    fn put(&self, jti: &str, verdict: Option<Refusal>) {
+    fn put(&self, jti: &str, verdict: Option<Refusal>, generation: u64) {
         if let Ok(mut map) = self.verdicts.lock() {
+            if self.generation.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            if map.len() >= MAX_VERDICTS {
+                map.retain(|_, (at, _)| at.elapsed() < VERDICT_TTL);
+            }
             if map.len() >= MAX_VERDICTS {
                 map.clear();
             }
@@ -79,6 +89,7 @@ impl AccessCache {
     /// other processes see it within [`VERDICT_TTL`]). Revocations are rare; a lookup is cheap.
     pub fn forget_all(&self) {
         if let Ok(mut map) = self.verdicts.lock() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
             map.clear();
         }
     }
@@ -113,9 +124,10 @@ pub async fn check(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {
     let refusal = match cached {
         Some(v) => v,
         None => {
+            let generation = state.access.generation.load(Ordering::SeqCst);
             let u = user.clone();
             let v = state.db(move |c| Ok(verdict(c, &u)?)).await?;
-            state.access.put(&user.jti, v);
+            state.access.put(&user.jti, v, generation);
             v
         }
     };

@@ -51,9 +51,9 @@ pub const PER_ADDRESS: Limit = Limit {
 pub const MAX_FAILURES: i64 = PER_NAME.free;
 
 /// The key failures are counted under: the login as typed, trimmed and lower-cased, so case
-/// variations do not get fresh attempts.
+/// variations do not get fresh attempts; prefixed so no login name can pose as an address key.
 pub fn rate_key(login: &str) -> String {
-    login.trim().to_lowercase()
+    format!("name:{}", login.trim().to_lowercase())
 }
 
 /// The key of a client address.

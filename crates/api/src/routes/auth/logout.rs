@@ -48,12 +48,17 @@ pub async fn logout(
         .map(|d| d.naive_utc())
         .unwrap_or(expires_at);
     let (access_jti, families) = (user.jti.clone(), [claims.fam.clone(), user.family.clone()]);
+    let family_until = db::models::now()
+        + chrono::Duration::from_std(state.settings.refresh_token_ttl)
+            .unwrap_or(chrono::Duration::days(7));
     state
         .db(move |c| {
             security::revoke_token(c, &claims.jti, expires_at)?;
             security::revoke_token(c, &access_jti, access_until)?;
+            // Newer refresh tokens of the family may outlive the one presented: the family's
+            // revocation lasts a whole refresh lifetime from now.
             for family in families.iter().flatten() {
-                security::revoke_token(c, &family_key(family), expires_at.max(access_until))?;
+                security::revoke_token(c, &family_key(family), family_until)?;
             }
             Ok(())
         })
