@@ -157,7 +157,71 @@ async fn a_stolen_refresh_token_ends_the_session(backend: Backend) {
     app.cleanup().await;
 }
 
+/// Logging out with an older (already rotated) refresh token still ends the session for as long
+/// as its newest refresh token lives: the family's revocation is not purged with the old token.
+async fn logout_with_an_older_refresh_token_outlasts_the_newest(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let login = app.login_json(GESTIONNAIRE).await;
+    // Token times are in seconds: the rotated token must expire later than the first.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let rotated: Value = app
+        .client
+        .post(app.url("/api/auth/refresh"))
+        .json(&json!({"refresh": login["refresh"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = api::auth::jwt::JwtKeys::new(
+        &::common::env::Secret::new(common::JWT_SECRET),
+        common::ISSUER,
+        app.settings.access_token_ttl,
+        app.settings.refresh_token_ttl,
+    );
+    let newest = keys
+        .verify(
+            rotated["refresh"].as_str().unwrap(),
+            api::auth::jwt::TokenType::Refresh,
+        )
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/auth/logout"))
+        .bearer_auth(rotated["access"].as_str().unwrap())
+        .json(&json!({"refresh": login["refresh"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    // Housekeeping right after the old token's expiry keeps the session revoked.
+    let old_expiry = keys
+        .verify(
+            login["refresh"].as_str().unwrap(),
+            api::auth::jwt::TokenType::Refresh,
+        )
+        .unwrap()
+        .exp;
+    let after_old = chrono::DateTime::from_timestamp(old_expiry + 1, 0)
+        .unwrap()
+        .naive_utc();
+    let family = api::auth::access::family_key(newest.fam.as_deref().unwrap());
+    let still = app
+        .with_db(move |c| {
+            db::queries::security::purge_revoked(c, after_old).unwrap();
+            db::queries::security::is_revoked(c, &family).unwrap()
+        })
+        .await;
+    assert!(
+        still,
+        "the session's revocation was purged with the old token"
+    );
+    app.cleanup().await;
+}
+
 both_backends!(
+    logout_with_an_older_refresh_token_outlasts_the_newest,
     logout_elsewhere_ends_access_everywhere,
     deactivated_or_demoted_users_lose_access,
     a_stolen_refresh_token_ends_the_session,
