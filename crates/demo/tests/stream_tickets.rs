@@ -70,6 +70,7 @@ fn forge(user: i64, org: i64, bulk: &str, exp: i64) -> String {
         aud: "bulk-stream".into(),
         iss: ISSUER.into(),
         exp,
+        fam: None,
     };
     let key = EncodingKey::from_secret(JWT_SECRET.as_bytes());
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap()
@@ -204,4 +205,42 @@ async fn another_organisation_sees_404() {
 
     stack.wait_watched(0, SHORT).await;
     stack.cleanup().await;
+}
+
+/// A live stream ends when its holder's session does: here the user is disabled while a bearer
+/// stream and a ticket stream are open on runs that never finish (no worker).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn streams_close_when_the_session_ends() {
+    let stack = Stack::new(0, &[]).await;
+    let token = stack.login(USER).await;
+    let bulk = stack.upload(&token, 2).await;
+    let bearer = stack
+        .client
+        .get(stack.stream_url(&bulk))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let t = issued(&stack, &token, &bulk).await;
+    let by_ticket = with_ticket(&stack, &bulk, &t).await;
+    let (mut a, mut b) = (SseReader::new(bearer), SseReader::new(by_ticket));
+    for sse in [&mut a, &mut b] {
+        assert_eq!(sse.next_within(SHORT).await.retry, Some(3000));
+        assert!(sse.next_within(SHORT).await.is("progress"));
+    }
+    let pool = stack.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = pool.get().unwrap();
+        let me = users::find_by_login(&mut c, USER.0).unwrap().unwrap();
+        users::set_active(&mut c, me.id, false).unwrap();
+    })
+    .await
+    .unwrap();
+    let limit = api::stream::sse::ACCESS_RECHECK * 3;
+    for sse in [&mut a, &mut b] {
+        let rest = sse.rest(limit).await;
+        assert!(rest.iter().all(|f| !f.is("progress")), "{rest:?}");
+    }
+    // And a new ticket is refused.
+    assert_eq!(ticket(&stack, &token, &bulk).await.status(), 401);
 }

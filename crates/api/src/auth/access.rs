@@ -139,3 +139,34 @@ pub async fn check(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {
         }
     }
 }
+
+/// Who holds a long-lived answer (a live stream): checked again while it lasts.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    /// The user.
+    pub user_id: i64,
+    /// The access token used, if any (a ticket stands for one).
+    pub jti: Option<String>,
+    /// The login session, if known.
+    pub family: Option<String>,
+}
+
+/// Whether `holder` may still receive: the user exists and is active, and neither its token nor
+/// its session was revoked.
+pub fn still_holds(c: &mut DbConn, holder: &Holder) -> Result<bool, DbError> {
+    if let Some(jti) = &holder.jti
+        && security::is_revoked(c, jti)?
+    {
+        return Ok(false);
+    }
+    if let Some(family) = &holder.family
+        && security::is_revoked(c, &family_key(family))?
+    {
+        return Ok(false);
+    }
+    match users::get(c, holder.user_id) {
+        Ok(u) => Ok(u.active),
+        Err(DbError::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

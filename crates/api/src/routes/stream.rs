@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
+use crate::auth::access::{Holder, still_holds};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::stream::sse::event_stream;
@@ -57,7 +58,7 @@ pub async fn ticket(
         .ok_or_else(ApiError::not_found)?;
     let (ticket, _) = state
         .tickets
-        .issue(user.user_id, user.org_id, &bulk_id)
+        .issue(user.user_id, user.org_id, &bulk_id, user.family.as_deref())
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(StreamTicket {
         ticket,
@@ -66,7 +67,8 @@ pub async fn ticket(
 }
 
 /// Live progress as Server-Sent Events: `retry`, a snapshot, every `progress` event (`id` = seq,
-/// honouring `Last-Event-ID`), then `done` and the end. Authenticate with `Authorization: Bearer`
+/// honouring `Last-Event-ID`), then `done` and the end. A stream whose session ends (logout,
+/// account disabled) is closed within [`ACCESS_RECHECK`](crate::stream::sse::ACCESS_RECHECK). Authenticate with `Authorization: Bearer`
 /// or `?ticket=` (single use).
 #[utoipa::path(
     get, path = "/api/bulk-transfers/{id}/stream", tag = "bulk-transfers",
@@ -86,7 +88,7 @@ pub async fn stream(
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let bulk_id = path.into_inner();
-    let org = match &query.ticket {
+    let (org, holder) = match &query.ticket {
         Some(t) if !req.headers().contains_key(header::AUTHORIZATION) => {
             let refused =
                 || ApiError::invalid_token("the ticket is invalid, expired or already used");
@@ -104,9 +106,27 @@ pub async fn stream(
             if !first_use {
                 return Err(refused());
             }
-            claims.org
+            let holder = Holder {
+                user_id: claims.sub.parse().map_err(|_| refused())?,
+                jti: None,
+                family: claims.fam.clone(),
+            };
+            // The session may have ended since the ticket was issued.
+            let h = holder.clone();
+            if !state.db(move |c| Ok(still_holds(c, &h)?)).await? {
+                return Err(refused());
+            }
+            (claims.org, holder)
         }
-        _ => AuthUser::extract(&req).await?.org_id,
+        _ => {
+            let user = AuthUser::extract(&req).await?;
+            let holder = Holder {
+                user_id: user.user_id,
+                jti: Some(user.jti.clone()),
+                family: user.family.clone(),
+            };
+            (user.org_id, holder)
+        }
     };
     let id = bulk_id.clone();
     // Subscribe BEFORE reading the snapshot: pub/sub does not replay.
@@ -121,7 +141,7 @@ pub async fn stream(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .unwrap_or(-1);
-    let body = event_stream(watcher, state.pool.clone(), bulk.id, last_event_id);
+    let body = event_stream(watcher, state.pool.clone(), bulk.id, last_event_id, holder);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))

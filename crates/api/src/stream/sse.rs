@@ -14,9 +14,12 @@ use std::time::Duration;
 use tokio::time::Interval;
 
 use super::hub::Watcher;
+use crate::auth::access::{Holder, still_holds};
 
 /// Keep-alive comment period.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often a stream checks that its holder's session still stands (logout, disabled user).
+pub const ACCESS_RECHECK: Duration = Duration::from_secs(5);
 
 /// Reads the bulk's current progress from the database.
 pub fn snapshot(pool: &DbPool, bulk_pk: i64) -> Option<ProgressEvent> {
@@ -65,6 +68,21 @@ struct State {
     started: bool,
     done: bool,
     keep_alive: Interval,
+    recheck: Interval,
+    holder: Holder,
+}
+
+/// Whether the holder's session still stands; a database hiccup keeps the stream open.
+async fn holds(pool: &DbPool, holder: &Holder) -> bool {
+    let (pool, holder) = (pool.clone(), holder.clone());
+    tokio::task::spawn_blocking(move || {
+        let mut c = pool.get().ok()?;
+        still_holds(&mut c, &holder).ok()
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or(true)
 }
 
 impl State {
@@ -87,9 +105,12 @@ pub fn event_stream(
     pool: DbPool,
     bulk_pk: i64,
     last_event_id: i64,
+    holder: Holder,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
     let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
     keep_alive.reset();
+    let mut recheck = tokio::time::interval(ACCESS_RECHECK);
+    recheck.reset();
     let state = State {
         watcher,
         pool,
@@ -98,6 +119,8 @@ pub fn event_stream(
         started: false,
         done: false,
         keep_alive,
+        recheck,
+        holder,
     };
     futures::stream::unfold(state, |mut s| async move {
         if s.done {
@@ -127,6 +150,12 @@ pub fn event_stream(
                     }
                 }
                 _ = s.keep_alive.tick() => out.push_str(": keep-alive\n\n"),
+                _ = s.recheck.tick() => {
+                    if !holds(&s.pool, &s.holder).await {
+                        tracing::info!(user_id = s.holder.user_id, "stream closed: the session ended");
+                        return None;
+                    }
+                }
             }
             if !out.is_empty() {
                 return Some((Ok(Bytes::from(out)), s));

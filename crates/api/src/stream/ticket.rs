@@ -27,6 +27,9 @@ pub struct TicketClaims {
     pub iss: String,
     /// Expiry (unix seconds).
     pub exp: i64,
+    /// The login session of the access token it was issued for (its stream ends with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
 }
 
 /// Signs and checks tickets.
@@ -54,7 +57,13 @@ impl TicketKeys {
     }
 
     /// A new ticket for `bulk`.
-    pub fn issue(&self, user: i64, org: i64, bulk: &str) -> Result<(String, TicketClaims), String> {
+    pub fn issue(
+        &self,
+        user: i64,
+        org: i64,
+        bulk: &str,
+        fam: Option<&str>,
+    ) -> Result<(String, TicketClaims), String> {
         let claims = TicketClaims {
             sub: user.to_string(),
             org,
@@ -63,6 +72,7 @@ impl TicketKeys {
             aud: AUDIENCE.to_string(),
             iss: self.issuer.clone(),
             exp: chrono::Utc::now().timestamp() + TICKET_TTL_SECS,
+            fam: fam.map(str::to_string),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.enc)
             .map(|t| (t, claims))
