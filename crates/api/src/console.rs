@@ -125,6 +125,6 @@ pub async fn file(req: HttpRequest, path: web::Path<String>) -> Result<HttpRespo
 
 /// Registers `/` and `/console/{file}`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/").route(web::get().to(index)))
-        .service(resource("/console/{file}").route(web::get().to(file)));
+    cfg.service(resource("/", "GET").route(web::get().to(index)))
+        .service(resource("/console/{file}", "GET").route(web::get().to(file)));
 }

@@ -428,8 +428,11 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 }
 
 /// Default service of each resource: known path, wrong method → 405 in the error shape.
-pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
+pub async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    let mut res = ApiError::MethodNotAllowed.error_response();
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    res
 }
 
 #[cfg(test)]

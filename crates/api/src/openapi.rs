@@ -93,5 +93,5 @@ async fn to_swagger() -> HttpResponse {
 /// Registers the document, Swagger UI, and `/swagger` → `/swagger/`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(swagger_ui())
-        .service(crate::routes::resource("/swagger").route(web::get().to(to_swagger)));
+        .service(crate::routes::resource("/swagger", "GET").route(web::get().to(to_swagger)));
 }

@@ -151,20 +151,22 @@ async fn error_shapes(backend: Backend) {
     assert_error(res, 404, "not_found").await;
     let res = app.client.post(app.url("/")).send().await.unwrap();
     assert_error(res, 405, "method_not_allowed").await;
-    let res = app
-        .client
-        .delete(app.url("/api/accounts"))
-        .send()
-        .await
-        .unwrap();
-    assert_error(res, 405, "method_not_allowed").await;
-    let res = app
-        .client
-        .get(app.url("/api/auth/login"))
-        .send()
-        .await
-        .unwrap();
-    assert_error(res, 405, "method_not_allowed").await;
+    // A 405 names the methods the path answers (`Allow`, RFC 9110).
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/api/accounts", "GET"),
+        (reqwest::Method::GET, "/api/auth/login", "POST"),
+        (reqwest::Method::PUT, "/api/bulk-transfers", "GET, POST"),
+        (reqwest::Method::POST, "/", "GET"),
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        assert_error(res, 405, "method_not_allowed").await;
+    }
 
     let login = |body: &'static str, ct: &'static str| {
         app.client
