@@ -47,9 +47,6 @@ pub const PER_ADDRESS: Limit = Limit {
     first_wait: chrono::Duration::seconds(30),
 };
 
-/// Failures tolerated per login name within [`WINDOW`] (kept for callers and docs).
-pub const MAX_FAILURES: i64 = PER_NAME.free;
-
 /// The key failures are counted under: the login as typed, trimmed and lower-cased, so case
 /// variations do not get fresh attempts; prefixed so no login name can pose as an address key.
 pub fn rate_key(login: &str) -> String {
