@@ -5,6 +5,7 @@ pub mod csv;
 pub mod declared;
 pub mod error;
 pub mod ids;
+pub mod iso20022;
 pub mod jobs;
 pub mod ledger;
 pub mod money;

@@ -14,6 +14,9 @@ pub enum CsvFormat {
     Standard,
     /// `type_id,valeur_id,devise,montant[,nom_complet]` (transfer ids are generated).
     PaymentList,
+    /// Not a CSV layout: an ISO 20022 pain.001 XML file, read by
+    /// [`parse_pain001`](crate::iso20022::parse_pain001) (transfer ids are the EndToEndIds).
+    Pain001,
 }
 
 /// A logical column, whatever the format calls it.
@@ -60,14 +63,15 @@ const PAYMENT_LIST: [(Column, &str, bool); 5] = [
 ];
 
 impl CsvFormat {
-    /// Both formats.
+    /// Both CSV layouts (what [`parse_csv`](super::parse_csv) recognises).
     pub const ALL: [CsvFormat; 2] = [CsvFormat::Standard, CsvFormat::PaymentList];
 
-    /// Stable name (`"standard"`, `"payment_list"`).
+    /// Stable name (`"standard"`, `"payment_list"`, `"pain001"`).
     pub fn as_str(self) -> &'static str {
         match self {
             CsvFormat::Standard => "standard",
             CsvFormat::PaymentList => "payment_list",
+            CsvFormat::Pain001 => "pain001",
         }
     }
 
@@ -89,6 +93,7 @@ impl CsvFormat {
         match self {
             CsvFormat::Standard => &STANDARD,
             CsvFormat::PaymentList => &PAYMENT_LIST,
+            CsvFormat::Pain001 => &[],
         }
     }
 

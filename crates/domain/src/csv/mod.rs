@@ -14,8 +14,8 @@
 
 mod formats;
 mod input;
-mod problems;
-mod validation;
+pub(crate) mod problems;
+pub(crate) mod validation;
 
 use ::csv::{ReaderBuilder, StringRecord};
 use serde::Serialize;

@@ -18,6 +18,38 @@ pub const MAX_TRANSFER_ID_CHARS: usize = 64;
 /// Longest beneficiary name accepted.
 pub const MAX_PAYEE_NAME_CHARS: usize = 128;
 
+/// Whether `value` (already trimmed, not empty) is a valid transferId: at most
+/// [`MAX_TRANSFER_ID_CHARS`] characters among `[A-Za-z0-9._-]`. Shared by the CSV and the
+/// ISO 20022 parsers.
+pub(crate) fn is_valid_transfer_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= MAX_TRANSFER_ID_CHARS
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The message of an `invalid_transfer_id` problem; `what` names the value (`a transferId`,
+/// `an EndToEndId`).
+pub(crate) fn transfer_id_rule(what: &str) -> String {
+    format!(
+        "{what} is 1 to {MAX_TRANSFER_ID_CHARS} characters among A-Z, a-z, 0-9, '.', '_' and '-'"
+    )
+}
+
+/// Whether `value` (already trimmed) is an acceptable beneficiary name: at most
+/// [`MAX_PAYEE_NAME_CHARS`] characters, no control character.
+pub(crate) fn is_valid_payee_name(value: &str) -> bool {
+    value.chars().count() <= MAX_PAYEE_NAME_CHARS && !value.chars().any(char::is_control)
+}
+
+/// The message of an `invalid_payee_name` problem.
+pub(crate) fn payee_name_rule() -> String {
+    format!(
+        "a beneficiary name is at most {MAX_PAYEE_NAME_CHARS} characters, without control characters"
+    )
+}
+
 /// State kept while streaming the rows of one file.
 pub(crate) struct Validator<'o> {
     layout: Layout,
@@ -81,7 +113,8 @@ impl<'o> Validator<'o> {
             return;
         }
         let transfer_id = match self.layout.format {
-            CsvFormat::Standard => self.transfer_id(line, record, problems),
+            // The layouts of `formats::detect` are CSV ones; `Pain001` never reaches here.
+            CsvFormat::Standard | CsvFormat::Pain001 => self.transfer_id(line, record, problems),
             CsvFormat::PaymentList => Some(format!("row-{line}")),
         };
         let amount = self.amount(line, record, problems);
@@ -146,14 +179,8 @@ impl<'o> Validator<'o> {
     ) -> Option<String> {
         let (idx, value) = self.cell(line, rec, Column::TransferId, true, problems)?;
         let field = self.field(Column::TransferId);
-        let valid = value.len() <= MAX_TRANSFER_ID_CHARS
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if !valid {
-            let message = format!(
-                "a transferId is 1 to {MAX_TRANSFER_ID_CHARS} characters among A-Z, a-z, 0-9, '.', '_' and '-'"
-            );
+        if !is_valid_transfer_id(value) {
+            let message = transfer_id_rule("a transferId");
             problems.push(line, idx, field, codes::INVALID_TRANSFER_ID, message);
             return None;
         }
@@ -263,11 +290,9 @@ impl<'o> Validator<'o> {
 
     fn payee_name(&self, line: u64, rec: &StringRecord, problems: &mut Problems) -> Option<String> {
         let (idx, value) = self.cell(line, rec, Column::PayeeName, false, problems)?;
-        if value.chars().count() > MAX_PAYEE_NAME_CHARS || value.chars().any(char::is_control) {
+        if !is_valid_payee_name(value) {
             let field = self.field(Column::PayeeName);
-            let message = format!(
-                "a beneficiary name is at most {MAX_PAYEE_NAME_CHARS} characters, without control characters"
-            );
+            let message = payee_name_rule();
             problems.push(line, idx, field, codes::INVALID_PAYEE_NAME, message);
             return None;
         }
