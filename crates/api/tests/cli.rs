@@ -296,6 +296,9 @@ async fn resolve_unknown(backend: Backend) {
         approval_required: false,
         parent_bulk_pk: None,
         verification_mode: "off".to_string(),
+        msg_id: None,
+        msg_name_id: None,
+        payment_blocks: None,
     };
     let bulk = bulks::create(&mut c, &new, &mut rows).unwrap();
     let claimed = transfers::claim(&mut c, bulk.id, 10).unwrap();

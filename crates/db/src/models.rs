@@ -228,6 +228,12 @@ pub struct Bulk {
     pub excluded_count: i64,
     /// Their amount (also counted in `failed_amount`), released from the reservation.
     pub excluded_amount: i64,
+    /// `GrpHdr/MsgId` of a pain.001 upload (unique per organisation); `None` for a CSV upload.
+    pub msg_id: Option<String>,
+    /// Message name of a pain.001 upload (`pain.001.001.03` / `pain.001.001.09`).
+    pub msg_name_id: Option<String>,
+    /// The `PmtInf` blocks of a pain.001 upload, as stored (see [`Bulk::payment_blocks`]).
+    pub payment_blocks: Option<String>,
 }
 
 impl Bulk {
@@ -242,6 +248,19 @@ impl Bulk {
             self.total_count,
         )
         .verification(i64::from(self.verification_version), 0)
+    }
+
+    /// The `PmtInf` blocks of a pain.001 upload, in file order; `None` for any other run. A value
+    /// that does not parse is [`DbError::Corrupt`](crate::DbError::Corrupt).
+    pub fn payment_blocks(&self) -> Result<Option<Vec<PaymentBlock>>, crate::DbError> {
+        self.payment_blocks
+            .as_deref()
+            .map(|json| {
+                serde_json::from_str(json).map_err(|e| {
+                    crate::DbError::Corrupt(format!("bulk {} payment blocks: {e}", self.bulk_id))
+                })
+            })
+            .transpose()
     }
 
     /// The verification mode the run was stored under. An unknown spelling is an error, never "off".
@@ -293,6 +312,23 @@ pub struct NewBulk {
     pub parent_bulk_pk: Option<i64>,
     /// Verification mode (`off` unless the organisation verifies).
     pub verification_mode: String,
+    /// `GrpHdr/MsgId` of a pain.001 upload.
+    pub msg_id: Option<String>,
+    /// Message name of a pain.001 upload.
+    pub msg_name_id: Option<String>,
+    /// Its `PmtInf` blocks, from [`encode_payment_blocks`].
+    pub payment_blocks: Option<String>,
+}
+
+/// One `PmtInf` block of a pain.001 upload: its `PmtInfId` and how many rows it holds. The blocks
+/// of a run, in file order, cover its rows in file order (primary-key order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentBlock(pub String, pub u64);
+
+/// The stored form of a run's blocks: JSON `[["<PmtInfId>", <rows>], …]`.
+pub fn encode_payment_blocks(blocks: &[PaymentBlock]) -> String {
+    // A Vec of (String, u64) always serialises.
+    serde_json::to_string(blocks).unwrap_or_else(|_| "[]".to_string())
 }
 
 /// One payment to one pensioner.

@@ -81,6 +81,9 @@ diesel::table! {
         approved_verification_version -> Nullable<Integer>,
         excluded_count -> BigInt,
         excluded_amount -> BigInt,
+        msg_id -> Nullable<Text>,
+        msg_name_id -> Nullable<Text>,
+        payment_blocks -> Nullable<Text>,
     }
 }
 

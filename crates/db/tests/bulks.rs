@@ -19,6 +19,7 @@ both_backends!(
     list_for_org_pages_newest_first,
     idempotency_key_lookup_and_uniqueness,
     recent_by_sha_ignores_failed_and_old,
+    msg_id_is_unique_per_organisation,
 );
 
 fn create_small_bulk(backend: Backend) {
@@ -336,4 +337,48 @@ fn recent_by_sha_ignores_failed_and_old(backend: Backend) {
             .is_some()
     );
     assert_ledger(&mut c, a.account.id);
+}
+
+/// pain.001 uploads: a MsgId is unique per organisation whatever became of the earlier run (the
+/// partial unique index), the blocks read back as stored, and runs without a MsgId never collide.
+fn msg_id_is_unique_per_organisation(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let a = world(&mut c, "CNSS", 1_000);
+    let b = world(&mut c, "IPRES", 1_000);
+    let blocks = vec![
+        db::models::PaymentBlock("P1".into(), 2),
+        db::models::PaymentBlock("P2".into(), 1),
+    ];
+    let spec_with = |w: &World, msg: &str| {
+        let (mut spec, rows) = bulk_spec(w, &w.account, &[100, 200, 300]);
+        spec.msg_id = Some(msg.into());
+        spec.msg_name_id = Some("pain.001.001.09".into());
+        spec.payment_blocks = Some(db::models::encode_payment_blocks(&blocks));
+        (spec, rows)
+    };
+    let (spec, mut rows) = spec_with(&a, "MSG-1");
+    let first = bulks::create(&mut c, &spec, &mut rows).unwrap();
+    assert_eq!(first.msg_id.as_deref(), Some("MSG-1"));
+    assert_eq!(first.msg_name_id.as_deref(), Some("pain.001.001.09"));
+    assert_eq!(first.payment_blocks().unwrap(), Some(blocks.clone()));
+    assert_eq!(
+        bulks::find_by_msg_id(&mut c, a.org.id, "MSG-1").unwrap().map(|x| x.id),
+        Some(first.id)
+    );
+    assert_eq!(bulks::find_by_msg_id(&mut c, b.org.id, "MSG-1").unwrap(), None);
+    // The first run cancelled: its MsgId still counts.
+    db::queries::runs::cancel(&mut c, first.id, a.user.id).unwrap();
+    let (spec, mut rows) = spec_with(&a, "MSG-1");
+    let err = bulks::create(&mut c, &spec, &mut rows).unwrap_err();
+    assert!(matches!(err, DbError::Conflict(_)), "{err:?}");
+    assert_eq!(bulks::count(&mut c).unwrap(), 1);
+    assert_eq!(assert_ledger(&mut c, a.account.id).reserved, 0);
+    // Another organisation may use it; CSV runs (no MsgId) never collide.
+    let (spec, mut rows) = spec_with(&b, "MSG-1");
+    bulks::create(&mut c, &spec, &mut rows).unwrap();
+    let csv = create_bulk(&mut c, &a, &[1]);
+    create_bulk(&mut c, &a, &[1]);
+    assert_eq!(csv.payment_blocks().unwrap(), None);
+    assert_eq!(bulks::count(&mut c).unwrap(), 4);
 }

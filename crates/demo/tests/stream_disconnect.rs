@@ -150,6 +150,9 @@ async fn store_pending(stack: &Stack) -> String {
             approval_required: false,
             parent_bulk_pk: None,
             verification_mode: "off".to_string(),
+            msg_id: None,
+            msg_name_id: None,
+            payment_blocks: None,
         };
         let mut rows = vec![NewTransfer {
             bulk_pk: 0,

@@ -185,6 +185,17 @@ pub fn find_by_idempotency_key(conn: &mut DbConn, org: i64, key: &str) -> DbResu
         .optional()?)
 }
 
+/// The organisation's run uploaded with this pain.001 `GrpHdr/MsgId`, whatever its state (ISO
+/// 20022 wants a MsgId unique per sender; a partial unique index makes it so).
+pub fn find_by_msg_id(conn: &mut DbConn, org: i64, msg_id: &str) -> DbResult<Option<Bulk>> {
+    Ok(b::bulk_transfers
+        .filter(b::organisation_id.eq(org))
+        .filter(b::msg_id.eq(msg_id))
+        .select(Bulk::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// A non-FAILED bulk of the organisation with the same file hash created since `since`.
 pub fn find_recent_by_sha(
     conn: &mut DbConn,

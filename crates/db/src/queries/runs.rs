@@ -295,6 +295,11 @@ pub fn create_retry(
             approval_required: approval,
             parent_bulk_pk: Some(parent_pk),
             verification_mode: parent.verification_mode.clone(),
+            // Not a file either: the MsgId stays the parent's (unique per organisation), and its
+            // rows are a subset, so the parent's payment blocks do not describe them.
+            msg_id: None,
+            msg_name_id: None,
+            payment_blocks: None,
         };
         let mut rows: Vec<crate::models::NewTransfer> = failed
             .into_iter()

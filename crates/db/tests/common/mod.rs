@@ -118,6 +118,9 @@ pub fn bulk_spec(w: &World, account: &Account, amounts: &[i64]) -> (NewBulk, Vec
         approval_required: false,
         parent_bulk_pk: None,
         verification_mode: "off".to_string(),
+        msg_id: None,
+        msg_name_id: None,
+        payment_blocks: None,
     };
     let rows = amounts
         .iter()

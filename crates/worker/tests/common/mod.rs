@@ -214,6 +214,9 @@ impl Harness {
             approval_required: false,
             parent_bulk_pk: None,
             verification_mode: "off".to_string(),
+            msg_id: None,
+            msg_name_id: None,
+            payment_blocks: None,
         };
         let mut trs: Vec<NewTransfer> = rows
             .iter()
