@@ -11,14 +11,13 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use db::DbError;
-use db::models::{Bulk, NewBulk, NewTransfer, now};
-use db::queries::{accounts, bulks};
-use domain::{BulkJob, BulkState, ParseOptions, ParsedFile, TransferStatus};
+use db::models::Bulk;
+use domain::{BulkJob, BulkState, ParseOptions};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::run_fields::{RunFields, already_paid, run_fields};
+use super::intake::{Intake, Stored, check_prior, store};
+use super::run_fields::run_fields;
 use super::views::BulkAccepted;
 use crate::auth::AuthUser;
 use crate::callback::validate_callback_url;
@@ -30,8 +29,6 @@ use crate::upload::read_upload;
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// Longest accepted idempotency key.
 const MAX_KEY_LEN: usize = 255;
-/// How far back a file with the same SHA-256 counts as a duplicate.
-const DUPLICATE_WINDOW: chrono::Duration = chrono::Duration::hours(24);
 /// How long to wait for the queue before answering anyway.
 const ENQUEUE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -79,212 +76,8 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
-fn key_reused() -> ApiError {
-    ApiError::unprocessable(
-        "idempotency_key_reused",
-        "this Idempotency-Key was already used with a different file",
-    )
-}
-
 fn invalid_file(refusal: domain::Refusal) -> ApiError {
     ApiError::InvalidFile(Box::new(refusal))
-}
-
-/// The idempotency and duplicate checks: `Some(bulk)` when the same key came with the same file
-/// (answer with the original bulk), `None` when nothing stands in the way.
-fn check_prior(
-    c: &mut db::DbConn,
-    org: i64,
-    key: Option<&str>,
-    sha: &str,
-    force: bool,
-) -> Result<Option<Bulk>, ApiError> {
-    if let Some(key) = key
-        && let Some(b) = bulks::find_by_idempotency_key(c, org, key)?
-    {
-        return if b.file_sha256 == sha {
-            Ok(Some(b))
-        } else {
-            Err(key_reused())
-        };
-    }
-    if !force && let Some(b) = bulks::find_recent_by_sha(c, org, sha, now() - DUPLICATE_WINDOW)? {
-        return Err(duplicate_file(&b));
-    }
-    Ok(None)
-}
-
-/// 409 for a file the organisation already uploaded within [`DUPLICATE_WINDOW`].
-fn duplicate_file(b: &Bulk) -> ApiError {
-    ApiError::Conflict {
-        code: "duplicate_file",
-        message: "this file was already uploaded in the last 24 hours; send force=true to \
-                  upload it again"
-            .into(),
-        details: vec![serde_json::json!({
-            "bulkTransferId": b.bulk_id,
-            "state": b.state,
-            "createdAt": b.created_at.and_utc(),
-        })],
-    }
-}
-
-/// The upload, ready to store.
-struct Intake {
-    force: bool,
-    org: i64,
-    user: i64,
-    parsed: ParsedFile,
-    sha: String,
-    key: Option<String>,
-    callback_url: Option<String>,
-    file_name: Option<String>,
-    run: RunFields,
-}
-
-fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
-    let policy = db::queries::orgs::get(c, i.org)?.policy()?;
-    if policy.period_guard && i.run.period.is_none() {
-        return Err(ApiError::unprocessable(
-            "period_required",
-            "your organisation pays by pension period: send period=YYYY-MM",
-        ));
-    }
-    let currency = i.parsed.currency.code();
-    let account = accounts::find_for_org(c, i.org, currency)?.ok_or_else(|| {
-        ApiError::unprocessable(
-            "payer_account_not_found",
-            format!("your organisation has no {currency} account to pay this file from"),
-        )
-    })?;
-    let at = now();
-    let period = i.run.period.as_ref().map(|p| p.as_str().to_string());
-    let mut rows = i
-        .parsed
-        .rows
-        .into_iter()
-        .map(|r| NewTransfer {
-            bulk_pk: 0,
-            line: i64::try_from(r.line).unwrap_or(i64::MAX),
-            transfer_id: r.transfer_id,
-            mojaloop_transfer_id: domain::new_mojaloop_transfer_id(),
-            party_id_type: r.party_id_type.as_str().to_string(),
-            party_identifier: r.party_identifier.as_str().to_string(),
-            payee_name: r.payee_name,
-            amount: r.amount.minor(),
-            status: TransferStatus::Pending.into(),
-            created_at: at,
-            updated_at: at,
-            repeat_in_period: false,
-        })
-        .collect::<Vec<_>>();
-    let mut repeats = false;
-    if let Some(p) = &period {
-        let payees: Vec<(&str, &str)> = rows
-            .iter()
-            .map(|r| (r.party_id_type.as_str(), r.party_identifier.as_str()))
-            .collect();
-        let conflicts = db::queries::period::conflicts(c, i.org, p, &payees, None)?;
-        if !conflicts.is_empty() && !i.run.allow_repeat {
-            return Err(already_paid(&conflicts, &rows));
-        }
-        // A payee twice in this very file (allowed by `allow_duplicate_payees`) is also paid
-        // twice in the period: the later lines count as repeats like those of other runs.
-        let mut seen = std::collections::HashSet::new();
-        let mut in_file = Vec::new();
-        for r in rows.iter_mut() {
-            let again = !seen.insert((r.party_id_type.clone(), r.party_identifier.clone()));
-            r.repeat_in_period = again
-                || conflicts.iter().any(|x| {
-                    x.party_id_type == r.party_id_type && x.party_identifier == r.party_identifier
-                });
-            if again {
-                in_file.push(r.line);
-            }
-            repeats |= r.repeat_in_period;
-        }
-        if !in_file.is_empty() && !i.run.allow_repeat {
-            return Err(ApiError::Unprocessable {
-                code: "already_paid_in_period",
-                message: format!(
-                    "{} line(s) pay a payee a second time in this period; nothing was stored \
-                     (allow_repeat_in_period=true accepts them, with approval)",
-                    in_file.len()
-                ),
-                details: in_file
-                    .iter()
-                    .map(|line| {
-                        serde_json::json!({
-                            "line": line,
-                            "field": "partyIdentifier",
-                            "code": "already_paid_in_period",
-                            "message": "this payee is already paid by an earlier line of this file",
-                        })
-                    })
-                    .collect(),
-            });
-        }
-    }
-    let total = i.parsed.total_amount.minor();
-    let needs_approval = policy.requires_approval(total, repeats);
-    let later = i.run.execute_at.is_some_and(|e| e > at);
-    let new_bulk = NewBulk {
-        bulk_id: domain::new_bulk_id(),
-        organisation_id: i.org,
-        account_pk: account.id,
-        currency: currency.to_string(),
-        total_amount: i.parsed.total_amount.minor(),
-        total_count: i64::try_from(rows.len()).map_err(ApiError::internal)?,
-        state: BulkState::start_state(policy.verification.is_on(), needs_approval, later).into(),
-        file_sha256: i.sha.clone(),
-        file_name: i.file_name,
-        idempotency_key: i.key.clone(),
-        callback_url: i.callback_url,
-        created_by: i.user,
-        created_at: at,
-        updated_at: at,
-        period: period.clone(),
-        execute_at: i.run.execute_at,
-        approval_required: needs_approval,
-        parent_bulk_pk: None,
-        verification_mode: policy.verification.as_str().to_string(),
-    };
-    // Checked again inside the storing transaction: two identical uploads racing each other
-    // cannot both pass the early check above.
-    let duplicate_since = (!i.force).then(|| at - DUPLICATE_WINDOW);
-    match bulks::create_unique(c, &new_bulk, &mut rows, duplicate_since) {
-        Ok(b) => Ok(Stored::Created(b)),
-        Err(DbError::DuplicateFile(b)) => Err(duplicate_file(&b)),
-        // Another run of the period claimed one of these payees between the check and the
-        // commit: name the lines now.
-        Err(DbError::AlreadyPaidInPeriod(_)) => {
-            let p = period.unwrap_or_default();
-            let payees: Vec<(&str, &str)> = rows
-                .iter()
-                .map(|r| (r.party_id_type.as_str(), r.party_identifier.as_str()))
-                .collect();
-            let conflicts = db::queries::period::conflicts(c, i.org, &p, &payees, None)?;
-            Err(already_paid(&conflicts, &rows))
-        }
-        // A concurrent request with the same key committed first: behave as if it had been seen.
-        Err(DbError::Conflict(_)) if i.key.is_some() => {
-            let key = i.key.as_deref().unwrap_or_default();
-            match bulks::find_by_idempotency_key(c, i.org, key)? {
-                Some(b) if b.file_sha256 == i.sha => Ok(Stored::Replayed(b)),
-                Some(_) => Err(key_reused()),
-                None => Err(ApiError::internal(
-                    "bulk insert conflicted without a known cause",
-                )),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Outcome of [`store`].
-enum Stored {
-    Created(Bulk),
-    Replayed(Bulk),
 }
 
 fn accepted(b: &Bulk, replayed: bool) -> HttpResponse {

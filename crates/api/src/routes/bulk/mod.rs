@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod decide;
+pub mod intake;
 pub mod list;
 pub mod report;
 pub mod retry;

@@ -86,3 +86,26 @@ pub fn already_paid(conflicts: &[db::queries::period::Conflict], rows: &[NewTran
         details,
     }
 }
+
+/// 422 `already_paid_in_period` for lines paying a payee an earlier line of the same file pays.
+pub fn already_paid_in_file(lines: &[i64]) -> ApiError {
+    ApiError::Unprocessable {
+        code: "already_paid_in_period",
+        message: format!(
+            "{} line(s) pay a payee a second time in this period; nothing was stored \
+             (allow_repeat_in_period=true accepts them, with approval)",
+            lines.len()
+        ),
+        details: lines
+            .iter()
+            .map(|line| {
+                serde_json::json!({
+                    "line": line,
+                    "field": "partyIdentifier",
+                    "code": "already_paid_in_period",
+                    "message": "this payee is already paid by an earlier line of this file",
+                })
+            })
+            .collect(),
+    }
+}
