@@ -113,7 +113,9 @@ pub enum ApiError {
         /// Every problem found.
         details: Vec<Value>,
     },
-    /// 422 `invalid_file`: the first problems of a refused file, and how many there are.
+    /// 422 `invalid_file`: the first problems of a refused file, and how many there are; the code
+    /// is `control_sum_mismatch` when every problem is a pain.001 control total that does not
+    /// match its transactions (ISO 20022 reasons AM10, AM18).
     #[error("{}", invalid_file_message(.0))]
     InvalidFile(Box<domain::Refusal>),
     /// 422: the payer account cannot cover the bulk.
@@ -186,6 +188,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::InsufficientFunds { .. } => "insufficient_funds",
+            ApiError::InvalidFile(r) if only_control_sums(r) => CONTROL_SUM_MISMATCH,
             ApiError::InvalidFile(_) => "invalid_file",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
@@ -239,8 +242,22 @@ impl ApiError {
     }
 }
 
+const CONTROL_SUM_MISMATCH: &str = domain::iso20022::codes::CONTROL_SUM_MISMATCH;
+
+/// Whether every problem of the refusal is a control total that does not match: the message is
+/// sound, its declared `NbOfTxs`/`CtrlSum` are not, and the caller should see that first.
+fn only_control_sums(r: &domain::Refusal) -> bool {
+    !r.by_code.is_empty() && r.by_code.keys().all(|c| c == CONTROL_SUM_MISMATCH)
+}
+
 fn invalid_file_message(r: &domain::Refusal) -> String {
-    if r.problems.len() < r.total {
+    if only_control_sums(r) {
+        format!(
+            "{} control total(s) of the file do not match its transactions (ISO 20022 reason \
+             AM10 for a sum, AM18 for a count); nothing was stored",
+            r.total
+        )
+    } else if r.problems.len() < r.total {
         format!(
             "the file has {} problem(s), the first {} listed; nothing was stored",
             r.total,

@@ -36,6 +36,10 @@ pub const ENV_VARS: &[&str] = &[
 /// Shortest accepted `JWT_SECRET` (HS256 wants at least as many key bytes as its output).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// Default `MAX_UPLOAD_BYTES`: 64 MiB. A pain.001 takes ~420 bytes a transaction, so
+/// `MAX_ROWS` = 100,000 transactions make ~42 MB (a CSV of as many rows ~2–6 MB).
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
 /// Where bulk jobs go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueKind {
@@ -83,7 +87,7 @@ pub struct Settings {
     pub bind_addr: String,
     /// `HTTP_WORKERS`: actix worker threads (default 0 = one per CPU core).
     pub http_workers: usize,
-    /// `MAX_UPLOAD_BYTES`: largest accepted upload (default 20 MB).
+    /// `MAX_UPLOAD_BYTES`: largest accepted upload (default [`DEFAULT_MAX_UPLOAD_BYTES`]).
     pub max_upload_bytes: usize,
     /// `MAX_ROWS`: most rows in one file (default 100,000).
     pub max_rows: usize,
@@ -104,7 +108,7 @@ impl Settings {
         if !(4..=31).contains(&bcrypt_cost) {
             return Err(malformed("BCRYPT_COST", "must be between 4 and 31"));
         }
-        let max_upload_bytes = env.parse("MAX_UPLOAD_BYTES", 20 * 1024 * 1024usize)?;
+        let max_upload_bytes = env.parse("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?;
         if max_upload_bytes == 0 {
             return Err(malformed("MAX_UPLOAD_BYTES", "must be positive"));
         }
@@ -184,7 +188,7 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://data/gateway.db");
         assert_eq!(s.bcrypt_cost, 12);
         assert_eq!(s.bind_addr, "127.0.0.1:8080");
-        assert_eq!(s.max_upload_bytes, 20 * 1024 * 1024);
+        assert_eq!(s.max_upload_bytes, 64 * 1024 * 1024);
         assert_eq!(s.max_rows, 100_000);
         assert_eq!(s.redis_prefix, "gw_");
         assert_eq!(s.queue, QueueKind::Redis);

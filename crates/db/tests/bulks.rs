@@ -363,10 +363,15 @@ fn msg_id_is_unique_per_organisation(backend: Backend) {
     assert_eq!(first.msg_name_id.as_deref(), Some("pain.001.001.09"));
     assert_eq!(first.payment_blocks().unwrap(), Some(blocks.clone()));
     assert_eq!(
-        bulks::find_by_msg_id(&mut c, a.org.id, "MSG-1").unwrap().map(|x| x.id),
+        bulks::find_by_msg_id(&mut c, a.org.id, "MSG-1")
+            .unwrap()
+            .map(|x| x.id),
         Some(first.id)
     );
-    assert_eq!(bulks::find_by_msg_id(&mut c, b.org.id, "MSG-1").unwrap(), None);
+    assert_eq!(
+        bulks::find_by_msg_id(&mut c, b.org.id, "MSG-1").unwrap(),
+        None
+    );
     // The first run cancelled: its MsgId still counts.
     db::queries::runs::cancel(&mut c, first.id, a.user.id).unwrap();
     let (spec, mut rows) = spec_with(&a, "MSG-1");

@@ -150,10 +150,10 @@ pub fn bad_files() -> Vec<BadFile> {
         bad("semicolon header, comma rows", b"transferId;amount;currency;partyIdType;partyIdentifier\ntx-1,1000,XOF,MSISDN,22890000011\n".to_vec(), "wrong_column_count"),
     ];
     v.push(BadFile {
-        name: "25 MB file".into(),
+        name: "file 1 MiB over MAX_UPLOAD_BYTES".into(),
         bytes: {
             let mut b = format!("{STANDARD_HEADER}\n").into_bytes();
-            b.resize(25 * 1024 * 1024, b'x');
+            b.resize(api::settings::DEFAULT_MAX_UPLOAD_BYTES + 1024 * 1024, b'x');
             b
         },
         status: 413,

@@ -1,7 +1,9 @@
-//! `POST /api/bulk-transfers`: upload a CSV file of transfers.
+//! `POST /api/bulk-transfers`: upload a CSV file or a pain.001 message of transfers.
 //!
 //! Order of the checks: role, `Idempotency-Key`, form (size, fields), callback URL, idempotency
-//! replay, duplicate file, CSV validation, payer account, then ONE transaction storing the bulk,
+//! replay, duplicate file, file validation (CSV or pain.001, told apart by the content: see
+//! [`payment_file`](super::payment_file)), declared totals, pain.001 MsgId not used before,
+//! policy, payer account, period, then ONE transaction storing the bulk,
 //! its rows and the reservation of its total. Only after the commit is the job queued; if the queue
 //! is down the answer is still 202 — the bulk stays PENDING in the database and the worker's
 //! recovery sweep queues it later. Every refusal happens before the transaction, or rolls it back:
@@ -17,6 +19,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::intake::{Intake, Stored, check_prior, store};
+use super::payment_file;
 use super::run_fields::run_fields;
 use super::views::BulkAccepted;
 use crate::auth::AuthUser;
@@ -35,8 +38,11 @@ const ENQUEUE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The multipart form (documentation only; the handler streams the body itself).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadRequest {
-    /// CSV file, standard (`transferId,amount,currency,partyIdType,partyIdentifier`) or payment
-    /// list (`type_id,valeur_id,devise,montant[,nom_complet]`).
+    /// The payment file, its format told by its content: a CSV file, standard
+    /// (`transferId,amount,currency,partyIdType,partyIdentifier[,payeeName]`) or payment list
+    /// (`type_id,valeur_id,devise,montant[,nom_complet]`), or an ISO 20022 pain.001.001.03 /
+    /// pain.001.001.09 `Document` (XML: `GrpHdr/MsgId` unique per organisation, `ReqdExctnDt`
+    /// as `execute_at` unless the form sends one, `EndToEndId` as transferId).
     #[schema(value_type = String, format = Binary)]
     pub file: String,
     /// http(s) URL notified when the bulk completes.
@@ -50,7 +56,8 @@ pub struct UploadRequest {
     /// already paid, or being paid, in another run of the period makes the file fail.
     #[schema(example = "2026-11")]
     pub period: Option<String>,
-    /// RFC 3339 time before which the run does not start (it waits in SCHEDULED).
+    /// RFC 3339 time before which the run does not start (it waits in SCHEDULED). For a pain.001
+    /// it replaces the file's `ReqdExctnDt`.
     #[schema(example = "2026-12-01T08:00:00Z")]
     pub execute_at: Option<String>,
     /// Row count printed on the payment order: a file with another count is refused.
@@ -74,10 +81,6 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         ));
     }
     Ok(Some(key.to_string()))
-}
-
-fn invalid_file(refusal: domain::Refusal) -> ApiError {
-    ApiError::InvalidFile(Box::new(refusal))
 }
 
 fn accepted(b: &Bulk, replayed: bool) -> HttpResponse {
@@ -110,8 +113,8 @@ pub async fn enqueue(state: &AppState, bulk_id: &str) {
     }
 }
 
-/// Uploads a CSV file of transfers (GESTIONNAIRE only). Nothing is stored unless the whole file
-/// is valid and the organisation's account can cover its total.
+/// Uploads a CSV file or a pain.001 message of transfers (GESTIONNAIRE only). Nothing is stored
+/// unless the whole file is valid and the organisation's account can cover its total.
 #[utoipa::path(
     post, path = "/api/bulk-transfers", tag = "bulk-transfers",
     security(("bearer" = [])),
@@ -123,11 +126,14 @@ pub async fn enqueue(state: &AppState, bulk_id: &str) {
          headers(("Location" = String, description = "URL of the bulk's status"))),
         (status = 401, description = "No valid access token", body = ErrorBody),
         (status = 403, description = "Role may not upload", body = ErrorBody),
-        (status = 409, description = "Same file uploaded in the last 24 h (`duplicate_file`)",
-         body = ErrorBody),
+        (status = 409, description = "Same file uploaded in the last 24 h (`duplicate_file`); \
+          a pain.001 whose `GrpHdr/MsgId` the organisation already used (`duplicate_message_id`, \
+          naming the earlier run)", body = ErrorBody),
         (status = 413, description = "Body larger than MAX_UPLOAD_BYTES", body = ErrorBody),
         (status = 415, description = "Not multipart/form-data", body = ErrorBody),
-        (status = 422, description = "Invalid file (`invalid_file`, with every row problem), \
+        (status = 422, description = "Invalid file (`invalid_file`, with every problem: line, \
+          field = the column or, for pain.001, the XML path); a pain.001 whose only problems are \
+          control totals that do not match (`control_sum_mismatch`, ISO reasons AM10 / AM18), \
           `insufficient_funds`, `payer_account_not_found`, `idempotency_key_reused`, \
           invalid form fields", body = ErrorBody),
     )
@@ -167,9 +173,8 @@ pub async fn create(
         max_rows: state.settings.max_rows,
         ..ParseOptions::default()
     };
-    let parsed = web::block(move || domain::parse_csv(&file, &opts))
-        .await?
-        .map_err(invalid_file)?;
+    let file = web::block(move || payment_file::parse(&file, &opts)).await??;
+    let parsed = file.parsed;
     let count = i64::try_from(parsed.rows.len()).map_err(ApiError::internal)?;
     domain::check_declared_totals(
         run.expected_count,
@@ -189,6 +194,7 @@ pub async fn create(
         callback_url,
         file_name: form.file_name,
         run,
+        iso: file.iso,
     };
     match state.db(move |c| store(c, intake)).await? {
         Stored::Replayed(b) => Ok(accepted(&b, true)),

@@ -1,5 +1,5 @@
 //! Storing an accepted upload: the idempotency and duplicate-file checks, the organisation's
-//! policy and pension period, then ONE transaction writing the bulk, its rows and the
+//! pain.001 MsgId, the policy and pension period, then ONE transaction writing the bulk, its rows and the
 //! reservation of its total (`db::queries::bulks::create_unique`). Every refusal happens before
 //! that transaction or rolls it back.
 
@@ -8,6 +8,7 @@ use db::models::{Bulk, NewBulk, NewTransfer, now};
 use db::queries::{accounts, bulks};
 use domain::{BulkState, OrgPolicy, ParsedFile, TransferStatus};
 
+use super::payment_file::IsoMessage;
 use super::run_fields::{RunFields, already_paid, already_paid_in_file};
 use crate::error::ApiError;
 
@@ -60,6 +61,26 @@ fn duplicate_file(b: &Bulk) -> ApiError {
     }
 }
 
+/// 409 for a pain.001 whose `GrpHdr/MsgId` the organisation already used, whatever became of
+/// that run: ISO 20022 wants a MsgId unique per sender, and a pain.002 names its run by it.
+fn duplicate_message_id(msg_id: &str, b: &Bulk) -> ApiError {
+    ApiError::Conflict {
+        code: "duplicate_message_id",
+        message: format!(
+            "the pain.001 message id (GrpHdr/MsgId) `{msg_id}` was already used by {}: a \
+             message id is used once; give the file a new MsgId",
+            b.bulk_id
+        ),
+        details: vec![serde_json::json!({
+            "field": "/Document/CstmrCdtTrfInitn/GrpHdr/MsgId",
+            "msgId": msg_id,
+            "bulkTransferId": b.bulk_id,
+            "state": b.state,
+            "createdAt": b.created_at.and_utc(),
+        })],
+    }
+}
+
 /// The upload, ready to store.
 pub struct Intake {
     /// `force=true`: no duplicate-file check.
@@ -80,6 +101,8 @@ pub struct Intake {
     pub file_name: Option<String>,
     /// Period, schedule, declared totals, repeats.
     pub run: RunFields,
+    /// What a pain.001 upload adds.
+    pub iso: Option<IsoMessage>,
 }
 
 /// Outcome of [`store`].
@@ -92,6 +115,11 @@ pub enum Stored {
 
 /// Checks the policy, the payer account and the period, then stores the run.
 pub fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
+    if let Some(m) = &i.iso
+        && let Some(b) = bulks::find_by_msg_id(c, i.org, &m.msg_id)?
+    {
+        return Err(duplicate_message_id(&m.msg_id, &b));
+    }
     let policy = db::queries::orgs::get(c, i.org)?.policy()?;
     if policy.period_guard && i.run.period.is_none() {
         return Err(ApiError::unprocessable(
@@ -107,6 +135,10 @@ pub fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
         )
     })?;
     let at = now();
+    let execute_at = match &i.iso {
+        Some(m) => m.execute_at(i.run.execute_at, at),
+        None => i.run.execute_at,
+    };
     let mut rows = new_rows(i.parsed.rows, at);
     let period = i.run.period.as_ref().map(|p| p.as_str().to_string());
     let repeats = match &period {
@@ -122,7 +154,7 @@ pub fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
         currency: currency.to_string(),
         total_amount: total,
         total_count: i64::try_from(rows.len()).map_err(ApiError::internal)?,
-        state: start_state(&policy, needs_approval, &i.run, at),
+        state: start_state(&policy, needs_approval, execute_at, at),
         file_sha256: i.sha.clone(),
         file_name: i.file_name,
         idempotency_key: i.key.clone(),
@@ -131,13 +163,16 @@ pub fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
         created_at: at,
         updated_at: at,
         period: period.clone(),
-        execute_at: i.run.execute_at,
+        execute_at,
         approval_required: needs_approval,
         parent_bulk_pk: None,
         verification_mode: policy.verification.as_str().to_string(),
-        msg_id: None,
-        msg_name_id: None,
-        payment_blocks: None,
+        msg_id: i.iso.as_ref().map(|m| m.msg_id.clone()),
+        msg_name_id: i.iso.as_ref().map(|m| m.msg_name_id.to_string()),
+        payment_blocks: i
+            .iso
+            .as_ref()
+            .map(|m| db::models::encode_payment_blocks(&m.blocks)),
     };
     // Checked again inside the storing transaction: two identical uploads racing each other
     // cannot both pass the early check above.
@@ -152,28 +187,49 @@ pub fn store(c: &mut db::DbConn, i: Intake) -> Result<Stored, ApiError> {
             let conflicts = db::queries::period::conflicts(c, i.org, &p, &payees(&rows), None)?;
             Err(already_paid(&conflicts, &rows))
         }
-        // A concurrent request with the same key committed first: behave as if it had been seen.
-        Err(DbError::Conflict(_)) if i.key.is_some() => {
-            let key = i.key.as_deref().unwrap_or_default();
-            match bulks::find_by_idempotency_key(c, i.org, key)? {
-                Some(b) if b.file_sha256 == i.sha => Ok(Stored::Replayed(b)),
-                Some(_) => Err(key_reused()),
-                None => Err(ApiError::internal(
-                    "bulk insert conflicted without a known cause",
-                )),
-            }
+        Err(DbError::Conflict(why)) => {
+            let msg_id = i.iso.as_ref().map(|m| m.msg_id.as_str());
+            conflict_cause(c, i.org, i.key.as_deref(), &i.sha, msg_id)?
+                .ok_or_else(|| DbError::Conflict(why).into())
         }
         Err(e) => Err(e.into()),
     }
 }
 
+/// What a concurrent upload that committed first has in common with this one: the same key (the
+/// same file: answer as if it had been seen, another file: refused), or the same pain.001 MsgId;
+/// `None` when neither is found.
+fn conflict_cause(
+    c: &mut db::DbConn,
+    org: i64,
+    key: Option<&str>,
+    sha: &str,
+    msg_id: Option<&str>,
+) -> Result<Option<Stored>, ApiError> {
+    if let Some(key) = key
+        && let Some(b) = bulks::find_by_idempotency_key(c, org, key)?
+    {
+        return if b.file_sha256 == sha {
+            Ok(Some(Stored::Replayed(b)))
+        } else {
+            Err(key_reused())
+        };
+    }
+    if let Some(msg_id) = msg_id
+        && let Some(b) = bulks::find_by_msg_id(c, org, msg_id)?
+    {
+        return Err(duplicate_message_id(msg_id, &b));
+    }
+    Ok(None)
+}
+
 fn start_state(
     policy: &OrgPolicy,
     needs_approval: bool,
-    run: &RunFields,
+    execute_at: Option<chrono::NaiveDateTime>,
     at: chrono::NaiveDateTime,
 ) -> db::types::DbBulkState {
-    let later = run.execute_at.is_some_and(|e| e > at);
+    let later = execute_at.is_some_and(|e| e > at);
     BulkState::start_state(policy.verification.is_on(), needs_approval, later).into()
 }
 

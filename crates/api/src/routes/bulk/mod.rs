@@ -1,9 +1,10 @@
-//! `/api/bulk-transfers`: upload, status, list, report.
+//! `/api/bulk-transfers`: upload, status, list, reports (CSV, pain.002).
 
 pub mod create;
 pub mod decide;
 pub mod intake;
 pub mod list;
+pub mod payment_file;
 pub mod report;
 pub mod retry;
 pub mod run_fields;

@@ -96,6 +96,13 @@ pub struct BulkSummary {
     pub callback_url: Option<String>,
     /// SHA-256 (hex) of the uploaded file: what an approver approves (`approve` takes it back).
     pub file_sha256: String,
+    /// `GrpHdr/MsgId` of a pain.001 upload (its pain.002 answers with it as `OrgnlMsgId`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "CNSS-2026-05-0001")]
+    pub msg_id: Option<String>,
+    /// Message name of a pain.001 upload: `pain.001.001.03` or `pain.001.001.09`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_name_id: Option<String>,
     /// Pension period (`YYYY-MM`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
@@ -248,6 +255,8 @@ impl BulkSummary {
             file_name: b.file_name.clone(),
             callback_url: b.callback_url.clone(),
             file_sha256: b.file_sha256.clone(),
+            msg_id: b.msg_id.clone(),
+            message_name_id: b.msg_name_id.clone(),
             period: b.period.clone(),
             execute_at: b.execute_at.map(utc),
             approval_required: b.approval_required,
