@@ -40,6 +40,7 @@ impl Modify for BearerScheme {
         bulk::list::list,
         bulk::status::status,
         bulk::report::report,
+        bulk::pain002::pain002,
         accounts::list_accounts,
         stream::stream,
         stream::ticket,

@@ -45,6 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(bulk::report::report)),
         )
         .service(
+            resource("/api/bulk-transfers/{id}/pain002", "GET")
+                .route(web::get().to(bulk::pain002::pain002)),
+        )
+        .service(
             resource("/api/bulk-transfers/{id}/stream", "GET").route(web::get().to(stream::stream)),
         )
         .service(

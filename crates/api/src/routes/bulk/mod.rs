@@ -4,6 +4,7 @@ pub mod create;
 pub mod decide;
 pub mod intake;
 pub mod list;
+pub mod pain002;
 pub mod payment_file;
 pub mod report;
 pub mod retry;
