@@ -106,6 +106,7 @@ async fn openapi(backend: Backend) {
         ("/api/bulk-transfers", "get"),
         ("/api/bulk-transfers/{id}/status", "get"),
         ("/api/bulk-transfers/{id}/report.csv", "get"),
+        ("/api/bulk-transfers/{id}/pain002", "get"),
         ("/api/accounts", "get"),
         ("/api/bulk-transfers/{id}/verification", "get"),
         ("/api/bulk-transfers/{id}/verification.csv", "get"),
@@ -118,6 +119,13 @@ async fn openapi(backend: Backend) {
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
+    );
+    let pain002 = &doc["paths"]["/api/bulk-transfers/{id}/pain002"]["get"]["responses"]["200"];
+    assert!(pain002["content"]["application/xml"].is_object(), "{pain002}");
+    let upload = &doc["components"]["schemas"]["UploadRequest"]["properties"]["file"];
+    assert!(
+        upload["description"].as_str().unwrap().contains("pain.001"),
+        "{upload}"
     );
     for schema in [
         "ErrorBody",
