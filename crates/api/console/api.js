@@ -191,7 +191,7 @@ export async function logout() {
 
 /** Downloads an authenticated file: fetched with the bearer header, saved from a Blob. */
 export async function download(path, fileName) {
-  const res = await call(path, {accept: 'text/csv'});
+  const res = await call(path, {accept: fileName.endsWith('.xml') ? 'application/xml' : 'text/csv'});
   const href = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = href;

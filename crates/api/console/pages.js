@@ -146,7 +146,7 @@ function formatHelp() {
     el('p', null, t('help.headers')),
     el('pre', null, el('code', null, 'transferId,amount,currency,partyIdType,partyIdentifier[,payeeName]')),
     el('pre', null, el('code', null, 'type_id,valeur_id,devise,montant[,nom_complet]')),
-    el('p', null, t('help.amounts')), el('p', null, t('help.format')));
+    el('p', null, t('help.amounts')), el('p', null, t('help.format')), el('p', null, t('help.pain001')));
 }
 
 /** A problem's message in the console's language, the server's detail (with the values) below. */
@@ -196,7 +196,7 @@ export function uploadPage(main, ctx) {
   let file = null;
   let currency = 'XOF';
   const input = (id, attrs) => el('input', {id, ...attrs});
-  const fileInput = input('upload-file', {type: 'file', accept: '.csv,text/csv', class: 'visually-hidden'});
+  const fileInput = input('upload-file', {type: 'file', accept: '.csv,text/csv,.xml,application/xml,text/xml', class: 'visually-hidden'});
   const fileName = el('p', {id: 'upload-file-name', class: 'file-name', 'aria-live': 'polite'}, t('upload.noFile'));
   const period = input('upload-period', {type: 'month', pattern: '[0-9]{4}-[0-9]{2}', placeholder: t('month.placeholder')});
   const executeAt = input('upload-execute-at', {type: 'datetime-local'});

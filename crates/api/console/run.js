@@ -142,6 +142,7 @@ export function runPage(main, ctx, id) {
         s.executeAt ? item('run.executeAt', el('span', {id: 'run-execute-at'}, dateTime(s.executeAt))) : null,
         s.completedAt ? item('run.completedAt', dateTime(s.completedAt)) : null,
         item('run.approvalRequired', s.approvalRequired ? t('yes') : t('no')),
+        s.msgId ? item('run.msgId', el('code', {id: 'run-msg-id'}, s.msgId)) : null,
         item('run.sha', el('code', {id: 'run-sha256', class: 'hash'}, s.fileSha256), 'wide')),
       el('div', {class: 'progress-box'}, progress,
         el('span', {id: 'run-progress-text', class: 'progress-text'}, percent(s.progress_percent))),
@@ -161,6 +162,8 @@ export function runPage(main, ctx, id) {
       el('div', {id: 'run-panel'}),
       el('div', {class: 'actions downloads'},
         el('button', {id: 'dl-report', type: 'button', class: 'secondary', on: {click: () => save('/report.csv', 'report')}}, t('dl.report')),
+        el('button', {id: 'dl-pain002', type: 'button', class: 'secondary',
+          on: {click: () => save('/pain002', 'pain002', 'xml')}}, t('dl.pain002')),
         s.verification ? el('button', {id: 'dl-verification', type: 'button', class: 'secondary',
           on: {click: () => save('/verification.csv', 'verification')}}, t('dl.verification')) : null));
     if (s.state === 'VERIFYING' && view.report) showPhase(view.report.verified, view.report.total);
@@ -274,9 +277,9 @@ export function runPage(main, ctx, id) {
     act(e.currentTarget, '/verify', undefined, decided('msg.verify'));
   }
 
-  async function save(suffix, kind) {
+  async function save(suffix, kind, ext = 'csv') {
     try {
-      await download(runPath(id, suffix), `${id}-${kind}.csv`);
+      await download(runPath(id, suffix), `${id}-${kind}.${ext}`);
     } catch (err) {
       if (ctx.alive()) say(errorText(err), true);
     }

@@ -75,8 +75,21 @@ async fn golden_files_are_accepted(backend: Backend) {
         (Some("MSG-09-PRXY"), Some("pain.001.001.09"))
     );
     assert_eq!(s["transfers"][0]["partyIdentifier"], "22890123457");
-    assert_eq!(app.snapshot().await.reserved, 40_000);
-    assert_eq!(app.queued_jobs().await.len(), 2);
+
+    // The README's sample: two blocks, a proxy, a PERSONAL_ID.
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sample-pain001.xml");
+    let b =
+        accepted(upload(&app, &token, "sample.xml", std::fs::read(sample).unwrap()).await).await;
+    assert_eq!(
+        (b["total"].as_i64(), b["totalAmount"].as_i64()),
+        (Some(4), Some(150_000))
+    );
+    let s = status(&app, &token, &b).await;
+    assert_eq!(s["transfers"][1]["partyIdentifier"], "22890123204");
+    assert_eq!(s["transfers"][2]["partyIdType"], "PERSONAL_ID");
+    assert_eq!(app.snapshot().await.reserved, 190_000);
+    assert_eq!(app.queued_jobs().await.len(), 3);
     app.cleanup().await;
 }
 
