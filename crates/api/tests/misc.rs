@@ -121,7 +121,10 @@ async fn openapi(backend: Backend) {
         "bearer"
     );
     let pain002 = &doc["paths"]["/api/bulk-transfers/{id}/pain002"]["get"]["responses"]["200"];
-    assert!(pain002["content"]["application/xml"].is_object(), "{pain002}");
+    assert!(
+        pain002["content"]["application/xml"].is_object(),
+        "{pain002}"
+    );
     let upload = &doc["components"]["schemas"]["UploadRequest"]["properties"]["file"];
     assert!(
         upload["description"].as_str().unwrap().contains("pain.001"),
