@@ -15,6 +15,7 @@ pub mod progress;
 pub mod role;
 pub mod state;
 pub mod verify;
+pub mod webhook;
 
 pub use crate::csv::{
     CsvFormat, ParseOptions, ParsedFile, ParsedRow, Refusal, RowProblem, parse_csv,

@@ -99,6 +99,7 @@ pub async fn run(
         progress_gate: Default::default(),
     };
     let sweep = tokio::spawn(recovery::run_loop(ctx.clone()));
+    let hooks = tokio::spawn(crate::webhooks::run_loop(ctx.clone()));
     let health = match &settings.health_addr {
         Some(addr) => Some(crate::health::serve(addr, ctx.pacer.clone(), stop_rx.clone()).await?),
         None => None,
@@ -193,6 +194,7 @@ pub async fn run(
         tracing::warn!("shutdown grace period over; unfinished rows will be recovered by lookup");
     }
     sweep.abort();
+    hooks.abort();
     if let Some(h) = health {
         h.task.abort();
     }

@@ -37,6 +37,8 @@ pub const ENV_VARS: &[&str] = &[
     "PARTY_LOOKUP_RETRIES",
     "PARTY_LOOKUP_BACKOFF",
     "WORKER_HEALTH_ADDR",
+    "CALLBACK_ALLOWED_HOSTS",
+    "WEBHOOK_RETRY_BASE",
     "LOG_FORMAT",
     "RUST_LOG",
 ];
@@ -103,6 +105,11 @@ pub struct WorkerSettings {
     pub party_lookup_backoff: Duration,
     /// Where the worker answers `GET /health` (unset: nowhere).
     pub health_addr: Option<String>,
+    /// Hosts webhooks may reach even on loopback or private addresses (`CALLBACK_ALLOWED_HOSTS`,
+    /// comma-separated names or addresses).
+    pub callback_allowed_hosts: Vec<String>,
+    /// First wait after a failed webhook attempt; doubles each time, up to an hour.
+    pub webhook_retry_base: Duration,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -139,6 +146,8 @@ impl WorkerSettings {
             party_lookup_retries: env.parse("PARTY_LOOKUP_RETRIES", 5u32)?,
             party_lookup_backoff: env.duration("PARTY_LOOKUP_BACKOFF", Duration::from_secs(2))?,
             health_addr: env.raw("WORKER_HEALTH_ADDR"),
+            callback_allowed_hosts: env.list("CALLBACK_ALLOWED_HOSTS"),
+            webhook_retry_base: env.duration("WEBHOOK_RETRY_BASE", Duration::from_secs(10))?,
             log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,
         })
     }

@@ -20,6 +20,9 @@ pub const USAGE: &str = "usage:
                                            change an organisation's payment-run controls
   gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
                                            settle an UNKNOWN row after checking the switch
+  gateway-api set-webhook-secret --org <name>
+                                           generate the organisation's webhook signing secret
+                                           (printed once; replaces the previous one)
   gateway-api seed-demo --demo             create the CNSS demo organisations, users and accounts
                                            (never where a demo organisation holds runs)
   gateway-api openapi                      print the OpenAPI document (JSON)
@@ -89,6 +92,11 @@ pub enum Command {
         period_guard: Option<bool>,
         /// `--verification`.
         verification: Option<domain::VerificationMode>,
+    },
+    /// Generate (or replace) an organisation's webhook signing secret and print it once.
+    SetWebhookSecret {
+        /// Organisation name.
+        org: String,
     },
     /// Seed the demo organisation.
     SeedDemo,
@@ -233,6 +241,12 @@ where
                 currency,
                 party_id_type,
                 party_identifier,
+            })
+        }
+        "set-webhook-secret" => {
+            let mut f = flags(rest, &["org"])?;
+            Ok(Command::SetWebhookSecret {
+                org: take(&mut f, "org")?,
             })
         }
         "credit" => {

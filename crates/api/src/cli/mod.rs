@@ -113,6 +113,15 @@ async fn serve(env: &Env<'_>) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A new signing secret: 244 random bits (two v4 UUIDs from the OS generator), hex, prefixed.
+pub fn new_webhook_secret() -> String {
+    format!(
+        "whsec_{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
 fn admin(
     cmd: Command,
     pool: &db::DbPool,
@@ -192,6 +201,13 @@ fn admin(
                 "created account {} ({}) for {org}",
                 a.account_id, a.currency
             );
+        }
+        Command::SetWebhookSecret { org } => {
+            let id = org_id(c, &org)?;
+            let secret = new_webhook_secret();
+            db::queries::webhooks::set_secret(c, id, &secret).context("storing the secret")?;
+            println!("webhook secret of {org} (shown once; keep it in your receiver's vault):");
+            println!("{secret}");
         }
         Command::Credit { account_id, amount } => {
             let a = accounts::find_by_account_id(c, &account_id)

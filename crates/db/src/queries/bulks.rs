@@ -7,7 +7,7 @@ use domain::BulkState;
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{Bulk, NewBulk, NewTransfer, now};
-use crate::queries::{accounts, period, runs};
+use crate::queries::{accounts, period, runs, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 
@@ -85,6 +85,7 @@ pub fn create_unique(
                 other => other,
             })?;
         }
+        webhooks::record(c, bulk_pk)?;
         get(c, bulk_pk)
     })
 }

@@ -13,3 +13,4 @@ pub mod sweep;
 pub mod transfers;
 pub mod users;
 pub mod verify;
+pub mod webhooks;

@@ -14,7 +14,7 @@ use domain::{BulkState, TransferStatus};
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{Bulk, now};
-use crate::queries::{accounts, bulks, period};
+use crate::queries::{accounts, bulks, period, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 
@@ -126,6 +126,7 @@ pub fn reject(conn: &mut DbConn, bulk_pk: i64, user_pk: i64, reason: &str) -> Db
                 b::rejection_reason.eq(Some(reason)),
             ))
             .execute(c)?;
+        webhooks::record(c, bulk_pk)?;
         bulks::get(c, bulk_pk)
     })
 }
@@ -158,6 +159,7 @@ pub fn cancel(conn: &mut DbConn, bulk_pk: i64, user_pk: i64) -> DbResult<Bulk> {
                 b::verification_version.eq(b::verification_version + ended),
             ))
             .execute(c)?;
+        webhooks::record(c, bulk_pk)?;
         bulks::get(c, bulk_pk)
     })
 }

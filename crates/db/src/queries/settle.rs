@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{NewLedgerEntry, now};
-use crate::queries::{accounts, period};
+use crate::queries::{accounts, period, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 use crate::schema::ledger_entries::dsl as le;
@@ -348,6 +348,9 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
         .filter_map(|e| e.transfer_pk)
         .collect();
     period::release_transfers(c, &failed)?;
+    for done in out.iter().filter(|b| b.became_final) {
+        webhooks::record(c, done.bulk_pk)?;
+    }
     Ok(out)
 }
 

@@ -12,7 +12,7 @@ use domain::{BulkState, LookupResult, NameMatch, TransferStatus, VerificationMod
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{Bulk, NewLedgerEntry, now};
-use crate::queries::{accounts, bulks, period, runs};
+use crate::queries::{accounts, bulks, period, runs, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 
@@ -234,7 +234,9 @@ pub fn finish(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Option<Bulk>> {
                 bulk.execute_at.is_some_and(|e| e > at),
             )
         };
-        runs::transition(c, bulk_pk, BulkState::Verifying, to).map(Some)
+        runs::transition(c, bulk_pk, BulkState::Verifying, to)?;
+        webhooks::record(c, bulk_pk)?;
+        bulks::get(c, bulk_pk).map(Some)
     })
 }
 

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use super::run_fields::{RunFields, already_paid, run_fields};
 use super::views::BulkAccepted;
 use crate::auth::AuthUser;
-use crate::callback::validate_callback_url;
+use crate::callback::{upload_policy, validate_callback_url};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::upload::read_upload;
@@ -287,7 +287,12 @@ enum Stored {
     Replayed(Bulk),
 }
 
-fn accepted(b: &Bulk, replayed: bool) -> HttpResponse {
+/// The 202, telling whether the run's callback will be called (see [`upload_policy`]).
+async fn accepted(state: &AppState, b: &Bulk, replayed: bool) -> HttpResponse {
+    let policy = match &b.callback_url {
+        Some(url) => Some(upload_policy(url, &state.settings.callback_allowed_hosts).await),
+        None => None,
+    };
     let mut res = HttpResponse::Accepted();
     res.insert_header((
         header::LOCATION,
@@ -296,7 +301,7 @@ fn accepted(b: &Bulk, replayed: bool) -> HttpResponse {
     if replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
-    res.json(BulkAccepted::new(b))
+    res.json(BulkAccepted::new(b, policy))
 }
 
 /// Queues a run that may start now (a queue outage leaves it PENDING for the recovery sweep).
@@ -366,7 +371,7 @@ pub async fn create(
         .db(move |c| check_prior(c, org, k.as_deref(), &s, force))
         .await?;
     if let Some(b) = prior {
-        return Ok(accepted(&b, true));
+        return Ok(accepted(&state, &b, true).await);
     }
 
     let opts = ParseOptions {
@@ -398,7 +403,7 @@ pub async fn create(
         run,
     };
     match state.db(move |c| store(c, intake)).await? {
-        Stored::Replayed(b) => Ok(accepted(&b, true)),
+        Stored::Replayed(b) => Ok(accepted(&state, &b, true).await),
         Stored::Created(b) => {
             tracing::info!(
                 bulk_id = %b.bulk_id, total = b.total_count, amount = b.total_amount,
@@ -409,7 +414,7 @@ pub async fn create(
             if matches!(*b.state, BulkState::Pending | BulkState::Verifying) {
                 enqueue(&state, &b.bulk_id).await;
             }
-            Ok(accepted(&b, false))
+            Ok(accepted(&state, &b, false).await)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `/api/bulk-transfers`: upload, status, list, report.
 
+pub mod callback_view;
 pub mod create;
 pub mod decide;
 pub mod list;
