@@ -14,8 +14,6 @@ use std::sync::LazyLock;
 pub const TRANSFER_OUTCOMES: &[&str] = &["completed", "failed", "unknown", "resend", "not_sent"];
 /// `result` values of `gateway_webhook_deliveries_total`, initialised at 0.
 pub const WEBHOOK_RESULTS: &[&str] = &["delivered", "failed", "blocked"];
-/// `limiter` values of the in-flight gauges: the transfer pacer and the lookup pacer.
-pub const LIMITERS: &[&str] = &["transfers", "lookups"];
 
 /// Adapter calls take from a few milliseconds (a lookup on a fast rail) to the adapter's own
 /// timeouts (30–60 s): 10 ms … 60 s.

@@ -19,7 +19,8 @@ use prometheus::{Encoder, Registry, TextEncoder};
 use std::sync::{LazyLock, Once};
 use std::time::Duration;
 
-pub use defs::{LIMITERS, TRANSFER_OUTCOMES, WEBHOOK_RESULTS};
+pub use defs::{TRANSFER_OUTCOMES, WEBHOOK_RESULTS};
+pub use prometheus::IntGauge;
 
 /// `Content-Type` of a scrape: the Prometheus text exposition format 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -101,8 +102,9 @@ pub fn declare_adapter_operations<'a>(operations: impl IntoIterator<Item = &'a s
     }
 }
 
-/// The gauges a pacer keeps up to date: (limit, in flight) of `limiter`.
-pub fn inflight_gauges(limiter: &str) -> (prometheus::IntGauge, prometheus::IntGauge) {
+/// The gauges a pacer keeps up to date: (limit, in flight) of `limiter` (the worker's are
+/// `transfers` and `lookups`).
+pub fn inflight_gauges(limiter: &str) -> (IntGauge, IntGauge) {
     let w = &defs::all().worker;
     (
         w.inflight_limit.with_label_values(&[limiter]),
