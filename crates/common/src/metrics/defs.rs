@@ -7,6 +7,7 @@
 
 use prometheus::core::Collector;
 use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec};
+use prometheus::proto::MetricFamily;
 use prometheus::{Opts, Result};
 use std::sync::LazyLock;
 
@@ -203,32 +204,40 @@ impl Shared {
 }
 
 /// `gateway_runs{state}`, read from the database at scrape time: one family built per scrape.
-pub fn runs_family(counts: &[(&str, i64)]) -> Result<Vec<prometheus::proto::MetricFamily>> {
-    let g = IntGaugeVec::new(
-        Opts::new(
-            "gateway_runs",
-            "Payment runs (bulk transfers) by state, counted in the database (cached up to 5 s).",
-        ),
-        &["state"],
-    )?;
-    for (state, n) in counts {
-        g.with_label_values(&[*state]).set(*n);
-    }
-    Ok(g.collect())
+pub fn runs_family(counts: &[(&str, i64)]) -> Vec<MetricFamily> {
+    scrape_gauge(
+        "gateway_runs",
+        "Payment runs (bulk transfers) by state, counted in the database (cached up to 5 s).",
+        "state",
+        counts,
+    )
 }
 
 /// `gateway_queue_depth{queue}`, read from the job queue at scrape time.
-pub fn queue_depth_family(depths: &[(&str, u64)]) -> Result<Vec<prometheus::proto::MetricFamily>> {
-    let g = IntGaugeVec::new(
-        Opts::new(
-            "gateway_queue_depth",
-            "Jobs waiting in the job queue (due or scheduled, not yet taken by a worker), by queue.",
-        ),
-        &["queue"],
-    )?;
-    for (queue, n) in depths {
-        g.with_label_values(&[*queue])
-            .set(i64::try_from(*n).unwrap_or(i64::MAX));
+pub fn queue_depth_family(depths: &[(&str, u64)]) -> Vec<MetricFamily> {
+    let depths: Vec<(&str, i64)> = depths
+        .iter()
+        .map(|(q, n)| (*q, i64::try_from(*n).unwrap_or(i64::MAX)))
+        .collect();
+    scrape_gauge(
+        "gateway_queue_depth",
+        "Jobs waiting in the job queue (due or scheduled, not yet taken by a worker), by queue.",
+        "queue",
+        &depths,
+    )
+}
+
+/// A gauge family with one label, built for one scrape (nothing kept in the registry).
+fn scrape_gauge(name: &str, help: &str, label: &str, values: &[(&str, i64)]) -> Vec<MetricFamily> {
+    let g = match IntGaugeVec::new(Opts::new(name, help), &[label]) {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::error!(metric = name, error = %e, "metric not built");
+            return Vec::new();
+        }
+    };
+    for (value, n) in values {
+        g.with_label_values(&[*value]).set(*n);
     }
-    Ok(g.collect())
+    g.collect()
 }

@@ -164,8 +164,8 @@ mod tests {
         let (limit, _) = inflight_gauges("transfers");
         limit.add(0);
         http_request("GET", 200, Duration::from_millis(3));
-        let runs = defs::runs_family(&[("COMPLETED", 3)]).unwrap();
-        let queue = defs::queue_depth_family(&[("bulk", 1)]).unwrap();
+        let runs = defs::runs_family(&[("COMPLETED", 3)]);
+        let queue = defs::queue_depth_family(&[("bulk", 1)]);
         let out = render(runs.into_iter().chain(queue).collect());
         let scrape = text::parse(&out).unwrap();
         for family in [
