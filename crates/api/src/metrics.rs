@@ -22,14 +22,17 @@ pub const RUNS_TTL: Duration = Duration::from_secs(5);
 /// Longest wait for the database or the queue during a scrape.
 const READ_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Runs per state, every state listed.
+pub type RunCounts = Vec<(BulkState, i64)>;
+
 /// The last count of runs by state and when it was taken.
 #[derive(Default)]
-pub struct RunsCache(Mutex<Option<(Instant, Vec<(BulkState, i64)>)>>);
+pub struct RunsCache(Mutex<Option<(Instant, RunCounts)>>);
 
 impl RunsCache {
     /// Every state with its number of runs, counted at most once per [`RUNS_TTL`] (scrapes that
     /// arrive together wait for one count). `None` until a count has succeeded.
-    pub async fn get(&self, pool: &db::DbPool) -> Option<Vec<(BulkState, i64)>> {
+    pub async fn get(&self, pool: &db::DbPool) -> Option<RunCounts> {
         let mut cached = self.0.lock().await;
         if let Some((at, counts)) = cached.as_ref()
             && at.elapsed() < RUNS_TTL
@@ -47,7 +50,7 @@ impl RunsCache {
     }
 }
 
-async fn count_runs(pool: db::DbPool) -> Option<Vec<(BulkState, i64)>> {
+async fn count_runs(pool: db::DbPool) -> Option<RunCounts> {
     let query = run_db(pool, |c| Ok(db::queries::bulks::count_by_state(c)?));
     let rows = match tokio::time::timeout(READ_TIMEOUT, query).await {
         Ok(Ok(rows)) => rows,

@@ -6,8 +6,8 @@
 //! embedded demo, which registers both, shows each family once.
 
 use prometheus::core::Collector;
-use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec};
 use prometheus::proto::MetricFamily;
+use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec};
 use prometheus::{Opts, Result};
 use std::sync::LazyLock;
 
