@@ -27,6 +27,7 @@ pub const ENV_VARS: &[&str] = &[
     "RUST_LOG",
     "CALLBACK_ALLOWED_HOSTS",
     "CORS_ALLOWED_ORIGINS",
+    "METRICS_TOKEN",
     "ADMIN_PASSWORD",
     "DEMO_GESTIONNAIRE_PASSWORD",
     "DEMO_SUPERVISEUR_PASSWORD",
@@ -95,6 +96,9 @@ pub struct Settings {
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins of browser frontends served elsewhere
     /// (default none; the console at `/` is same-origin and needs none).
     pub cors_allowed_origins: AllowedOrigins,
+    /// `METRICS_TOKEN`: when set, `GET /metrics` requires `Authorization: Bearer <token>`
+    /// (default unset: open, as Prometheus expects; keep it off the public network).
+    pub metrics_token: Option<Secret>,
 }
 
 impl Settings {
@@ -151,6 +155,7 @@ impl Settings {
             callback_allowed_hosts: env.list("CALLBACK_ALLOWED_HOSTS"),
             cors_allowed_origins: AllowedOrigins::parse(&env.string("CORS_ALLOWED_ORIGINS", ""))
                 .map_err(|reason| malformed("CORS_ALLOWED_ORIGINS", &reason))?,
+            metrics_token: env.raw("METRICS_TOKEN").map(Secret::new),
         })
     }
 }
@@ -191,6 +196,7 @@ mod tests {
         assert_eq!(s.access_token_ttl, Duration::from_secs(900));
         assert!(s.callback_allowed_hosts.is_empty());
         assert!(s.cors_allowed_origins.as_slice().is_empty());
+        assert_eq!(s.metrics_token, None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod bulk;
 pub mod health;
+pub mod metrics;
 pub mod organisation;
 pub mod stream;
 
@@ -25,6 +26,7 @@ pub fn resource(path: &str, allow: &'static str) -> Resource {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/health/live", "GET").route(web::get().to(health::live)))
         .service(resource("/health/ready", "GET").route(web::get().to(health::ready)))
+        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
         .service(resource("/api/auth/login", "POST").route(web::post().to(auth::login::login)))
         .service(
             resource("/api/auth/refresh", "POST").route(web::post().to(auth::refresh::refresh)),

@@ -231,6 +231,15 @@ pub fn touch(conn: &mut DbConn, bulk_pk: i64) -> DbResult<()> {
     Ok(())
 }
 
+/// Payment runs per state, over every organisation (the `gateway_runs` metric); states without a
+/// run are absent.
+pub fn count_by_state(conn: &mut DbConn) -> DbResult<Vec<(String, i64)>> {
+    Ok(b::bulk_transfers
+        .group_by(b::state)
+        .select((b::state, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// Number of bulks, for tests that prove a refusal stored nothing.
 pub fn count(conn: &mut DbConn) -> DbResult<i64> {
     Ok(b::bulk_transfers.count().get_result(conn)?)

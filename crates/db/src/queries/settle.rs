@@ -90,6 +90,10 @@ pub struct BulkCounters {
     pub total: i64,
     /// Whether this batch made the bulk final.
     pub became_final: bool,
+    /// Rows of the bulk this batch made COMPLETED (rows already final are not counted).
+    pub newly_completed: i64,
+    /// Rows of the bulk this batch made FAILED.
+    pub newly_failed: i64,
     /// Verifications of the run ended (for the events' `seq`, see [`domain::ProgressEvent`]).
     pub verification_version: i32,
 }
@@ -332,6 +336,8 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
             failed: ko,
             total,
             became_final,
+            newly_completed: d.ok,
+            newly_failed: d.ko,
             verification_version,
         });
     }

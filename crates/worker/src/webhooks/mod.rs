@@ -84,6 +84,11 @@ async fn deliver(ctx: &WorkerCtx, sender: &send::Sender, d: WebhookDelivery) -> 
     };
     let next = next_step(&d, &attempt.verdict, ctx.settings.webhook_retry_base, now());
     log_attempt(&d, &attempt, &next);
+    common::metrics::webhook_delivery(match next {
+        Next::Delivered => "delivered",
+        Next::Blocked => "blocked",
+        Next::RetryAt(_) | Next::GiveUp => "failed",
+    });
     let record = NewWebhookAttempt {
         delivery_id: d.id,
         attempt: d.attempts + 1,
