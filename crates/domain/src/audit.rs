@@ -176,6 +176,10 @@ pub enum ChainBreak {
     /// The stored hash is not the hash of the event's content: the event was changed.
     #[error("hash mismatch: the event's content was changed after it was written")]
     HashMismatch,
+    /// The chain's head does not name this event as the last one, its hash, or both: events after
+    /// it were removed, or the head was changed.
+    #[error("the chain's head does not end at this event: later events were removed, or the head was changed")]
+    HeadMismatch,
     /// A stored value cannot be read (details that are not JSON, a hash that is not hex).
     #[error("unreadable: {0}")]
     Unreadable(String),
@@ -188,6 +192,7 @@ impl ChainBreak {
             ChainBreak::Missing { .. } => "events_missing",
             ChainBreak::LinkBroken => "prev_hash_link_broken",
             ChainBreak::HashMismatch => "hash_mismatch",
+            ChainBreak::HeadMismatch => "head_mismatch",
             ChainBreak::Unreadable(_) => "unreadable",
         }
     }
