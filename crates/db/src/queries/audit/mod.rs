@@ -204,22 +204,46 @@ pub fn append(conn: &mut DbConn, event: &NewAuditEvent) -> DbResult<AuditEvent> 
     })
 }
 
-/// Appends an event about a run: its organisation, its public id as the subject, and `details`
-/// (an object) with the run's `state` after the action added.
+/// Runs `action` and appends the event `event` makes of its result in ONE transaction (a savepoint
+/// inside the caller's), so the event exists exactly when the action's effects do: for actions
+/// whose function does not record itself (the admin commands, a run sent back to verification).
+pub fn recorded<T>(
+    conn: &mut DbConn,
+    action: impl FnOnce(&mut DbConn) -> DbResult<T>,
+    event: impl FnOnce(&T) -> NewAuditEvent,
+) -> DbResult<T> {
+    conn.transaction::<_, DbError, _>(|c| {
+        let done = action(c)?;
+        append(c, &event(&done))?;
+        Ok(done)
+    })
+}
+
+/// An event about a run: its organisation, its public id as the subject, and `details` (an
+/// object) with the run's `state` after the action added.
+pub fn bulk_event(
+    bulk: &Bulk,
+    actor: Actor,
+    action: AuditAction,
+    mut details: Value,
+) -> NewAuditEvent {
+    if let Value::Object(map) = &mut details {
+        map.insert("state".into(), Value::from(bulk.state.as_str()));
+    }
+    NewAuditEvent::new(action, actor, bulk.bulk_id.as_str())
+        .in_org(bulk.organisation_id)
+        .details(details)
+}
+
+/// Appends [`bulk_event`].
 pub fn on_bulk(
     conn: &mut DbConn,
     bulk: &Bulk,
     actor: Actor,
     action: AuditAction,
-    mut details: Value,
+    details: Value,
 ) -> DbResult<AuditEvent> {
-    if let Value::Object(map) = &mut details {
-        map.insert("state".into(), Value::from(bulk.state.as_str()));
-    }
-    let event = NewAuditEvent::new(action, actor, bulk.bulk_id.as_str())
-        .in_org(bulk.organisation_id)
-        .details(details);
-    append(conn, &event)
+    append(conn, &bulk_event(bulk, actor, action, details))
 }
 
 /// What [`list`] keeps (every field optional).
