@@ -178,7 +178,9 @@ pub enum ChainBreak {
     HashMismatch,
     /// The chain's head does not name this event as the last one, its hash, or both: events after
     /// it were removed, or the head was changed.
-    #[error("the chain's head does not end at this event: later events were removed, or the head was changed")]
+    #[error(
+        "the chain's head does not end at this event: later events were removed, or the head was changed"
+    )]
     HeadMismatch,
     /// A stored value cannot be read (details that are not JSON, a hash that is not hex).
     #[error("unreadable: {0}")]
