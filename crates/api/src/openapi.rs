@@ -6,7 +6,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{accounts, auth, bulk, health, metrics, organisation, stream};
+use crate::routes::{accounts, audit, auth, bulk, health, metrics, organisation, stream};
 
 /// Adds the `bearer` security scheme (JWT access token).
 struct BearerScheme;
@@ -52,6 +52,7 @@ impl Modify for BearerScheme {
         bulk::verification::report_csv,
         bulk::verification::reverify,
         organisation::policy,
+        audit::list,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -72,6 +73,7 @@ impl Modify for BearerScheme {
         (name = "bulk-transfers", description = "Bulk payments"),
         (name = "payment-runs", description = "Approval, scheduling, cancellation, retries, policy"),
         (name = "accounts", description = "Payer accounts"),
+        (name = "audit", description = "Audit log: who did what, hash-chained"),
         (name = "health", description = "Probes and the Prometheus scrape"),
     )
 )]

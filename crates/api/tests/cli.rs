@@ -385,6 +385,21 @@ async fn resolve_unknown(backend: Backend) {
         (t.expected_balance(), t.expected_reserved()),
         (a.balance, a.reserved)
     );
+    // Each resolution is in the audit log, by `cli`, for the run's organisation.
+    let filter = db::queries::audit::AuditFilter {
+        action: Some("transfer.resolved".into()),
+        ..Default::default()
+    };
+    let events = db::queries::audit::list(&mut c, acc.organisation_id, &filter, None, 10).unwrap();
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.subject.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(seen, [(id2.as_str(), "cli"), (id1.as_str(), "cli")]);
+    let failed: serde_json::Value = serde_json::from_str(&events[0].details).unwrap();
+    assert_eq!(failed["status"], "FAILED");
+    assert_eq!(failed["reason"], "switch says aborted");
+    assert_eq!(failed["bulkTransferId"], bulk.bulk_id.as_str());
 }
 
 both_backends!(admin_commands, seeding_is_idempotent, resolve_unknown);

@@ -166,6 +166,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        organisation_id -> Nullable<BigInt>,
+        actor_user_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        details -> Text,
+        occurred_at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_id -> BigInt,
+        last_hash -> Text,
+    }
+}
+
 diesel::joinable!(individual_transfers -> bulk_transfers (bulk_pk));
 diesel::joinable!(period_claims -> bulk_transfers (bulk_pk));
 
@@ -225,4 +248,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_secrets,
     webhook_deliveries,
     webhook_attempts,
+    audit_events,
+    audit_head,
 );

@@ -5,6 +5,7 @@
 //! [`AppState`](crate::state::AppState) (pool, bus, keys) through `web::Data`.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod health;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(stream::ticket)),
         )
         .service(resource("/api/accounts", "GET").route(web::get().to(accounts::list_accounts)))
+        .service(resource("/api/audit", "GET").route(web::get().to(audit::list)))
         .service(
             resource("/api/bulk-transfers/{id}/approve", "POST")
                 .route(web::post().to(bulk::decide::approve)),

@@ -2,6 +2,7 @@
 //! outside a transaction.
 
 pub mod accounts;
+pub mod audit;
 pub mod bulks;
 pub mod ledger;
 pub mod orgs;

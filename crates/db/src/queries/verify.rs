@@ -7,11 +7,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::{BulkState, LookupResult, NameMatch, TransferStatus, VerificationMode};
+use domain::{AuditAction, BulkState, LookupResult, NameMatch, TransferStatus, VerificationMode};
 
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{Bulk, NewLedgerEntry, now};
+use crate::queries::audit::{self, Actor};
 use crate::queries::{accounts, bulks, period, runs, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
@@ -236,7 +237,15 @@ pub fn finish(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Option<Bulk>> {
         };
         runs::transition(c, bulk_pk, BulkState::Verifying, to)?;
         webhooks::record(c, bulk_pk)?;
-        bulks::get(c, bulk_pk).map(Some)
+        let after = bulks::get(c, bulk_pk)?;
+        let details = serde_json::json!({
+            "version": after.verification_version,
+            "mode": mode.as_str(),
+            "excludedCount": count,
+            "excludedAmount": amount,
+        });
+        audit::on_bulk(c, &after, Actor::Worker, AuditAction::BulkVerified, details)?;
+        Ok(Some(after))
     })
 }
 
