@@ -7,6 +7,7 @@ pub mod console;
 pub mod cors;
 pub mod csv_out;
 pub mod error;
+pub mod metrics;
 pub mod openapi;
 pub mod request_id;
 pub mod routes;

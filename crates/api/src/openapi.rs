@@ -6,7 +6,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{accounts, auth, bulk, health, organisation, stream};
+use crate::routes::{accounts, audit, auth, bulk, health, metrics, organisation, stream};
 
 /// Adds the `bearer` security scheme (JWT access token).
 struct BearerScheme;
@@ -32,6 +32,7 @@ impl Modify for BearerScheme {
     paths(
         health::live,
         health::ready,
+        metrics::metrics,
         auth::login::login,
         auth::refresh::refresh,
         auth::logout::logout,
@@ -52,6 +53,7 @@ impl Modify for BearerScheme {
         bulk::verification::report_csv,
         bulk::verification::reverify,
         organisation::policy,
+        audit::list,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -72,7 +74,8 @@ impl Modify for BearerScheme {
         (name = "bulk-transfers", description = "Bulk payments"),
         (name = "payment-runs", description = "Approval, scheduling, cancellation, retries, policy"),
         (name = "accounts", description = "Payer accounts"),
-        (name = "health", description = "Probes"),
+        (name = "audit", description = "Audit log: who did what, hash-chained"),
+        (name = "health", description = "Probes and the Prometheus scrape"),
     )
 )]
 pub struct ApiDoc;

@@ -28,6 +28,9 @@ pub const DEMO_ACCOUNT_ID: &str = "CNSS-XOF-001";
 pub const DEMO_PAYER_MSISDN: &str = "22890000000";
 /// Balance the demo account is brought up to (XOF has no decimals).
 pub const DEMO_BALANCE: i64 = 1_000_000_000;
+/// Webhook signing secret given to every demo organisation that has none: well known, like the
+/// demo passwords, so a local receiver can check signatures.
+pub const DEMO_WEBHOOK_SECRET: &str = "whsec_demo_well_known_not_secret";
 
 /// The passwords of the demo users.
 #[derive(Clone)]
@@ -136,6 +139,12 @@ pub fn seed_demo_with(
     )?);
     funded_account(c, visa.id, DEMO_APPROVAL_ACCOUNT_ID, "22890000001")?;
     created_users.extend(seed_verify_org(c, cost, creds)?);
+    for name in [DEMO_ORG, DEMO_APPROVAL_ORG, DEMO_VERIFY_ORG] {
+        let id = org_named(c, name)?.id;
+        if db::queries::webhooks::secret(c, id)?.is_none() {
+            db::queries::webhooks::set_secret(c, id, DEMO_WEBHOOK_SECRET)?;
+        }
+    }
     Ok(DemoSeed {
         organisation_id: org.id,
         created_users,

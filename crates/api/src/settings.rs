@@ -25,8 +25,9 @@ pub const ENV_VARS: &[&str] = &[
     "MAX_ROWS",
     "LOG_FORMAT",
     "RUST_LOG",
-    "ALLOW_PRIVATE_CALLBACKS",
+    "CALLBACK_ALLOWED_HOSTS",
     "CORS_ALLOWED_ORIGINS",
+    "METRICS_TOKEN",
     "ADMIN_PASSWORD",
     "DEMO_GESTIONNAIRE_PASSWORD",
     "DEMO_SUPERVISEUR_PASSWORD",
@@ -93,12 +94,15 @@ pub struct Settings {
     pub max_rows: usize,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
-    /// `ALLOW_PRIVATE_CALLBACKS`: let completion notices go to loopback/private addresses (default
-    /// false: such a callback URL is stored with its run but never called).
-    pub allow_private_callbacks: bool,
+    /// `CALLBACK_ALLOWED_HOSTS`: hosts webhooks may reach on loopback or private addresses (the
+    /// workers apply it when sending; the API only uses it to tell the uploader in advance).
+    pub callback_allowed_hosts: Vec<String>,
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins of browser frontends served elsewhere
     /// (default none; the console at `/` is same-origin and needs none).
     pub cors_allowed_origins: AllowedOrigins,
+    /// `METRICS_TOKEN`: when set, `GET /metrics` requires `Authorization: Bearer <token>`
+    /// (default unset: open, as Prometheus expects; keep it off the public network).
+    pub metrics_token: Option<Secret>,
 }
 
 impl Settings {
@@ -152,9 +156,10 @@ impl Settings {
             max_upload_bytes,
             max_rows,
             log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,
-            allow_private_callbacks: env.bool("ALLOW_PRIVATE_CALLBACKS", false)?,
+            callback_allowed_hosts: env.list("CALLBACK_ALLOWED_HOSTS"),
             cors_allowed_origins: AllowedOrigins::parse(&env.string("CORS_ALLOWED_ORIGINS", ""))
                 .map_err(|reason| malformed("CORS_ALLOWED_ORIGINS", &reason))?,
+            metrics_token: env.raw("METRICS_TOKEN").map(Secret::new),
         })
     }
 }
@@ -193,8 +198,9 @@ mod tests {
         assert_eq!(s.redis_prefix, "gw_");
         assert_eq!(s.queue, QueueKind::Redis);
         assert_eq!(s.access_token_ttl, Duration::from_secs(900));
-        assert!(!s.allow_private_callbacks);
+        assert!(s.callback_allowed_hosts.is_empty());
         assert!(s.cors_allowed_origins.as_slice().is_empty());
+        assert_eq!(s.metrics_token, None);
     }
 
     #[test]

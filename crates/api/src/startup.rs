@@ -95,6 +95,7 @@ impl Application {
     /// Binds `BIND_ADDR` and prepares the server (nothing is served until
     /// [`run_until_stopped`](Self::run_until_stopped) is awaited).
     pub async fn build(settings: Settings, deps: AppDeps) -> anyhow::Result<Application> {
+        common::metrics::register_api();
         let cost = settings.bcrypt_cost;
         let passwords = tokio::task::spawn_blocking(move || Passwords::new(cost))
             .await
@@ -124,6 +125,7 @@ impl Application {
             hub: hub.clone(),
             tickets,
             access: Default::default(),
+            runs_cache: Default::default(),
             password_checks: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -147,6 +149,7 @@ impl Application {
                     move |req, next| cors::cors(origins.clone(), req, next)
                 }))
                 .wrap(middleware::from_fn(request_id::request_id))
+                .wrap(middleware::from_fn(crate::metrics::track))
         })
         .shutdown_timeout(10)
         // A client that closes its connection ends the request at once: a live stream waiting for

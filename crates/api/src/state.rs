@@ -33,6 +33,8 @@ pub struct AppState {
     pub password_checks: tokio::sync::Semaphore,
     /// This process's recent verdicts on access tokens (revoked, user disabled…).
     pub access: crate::auth::access::AccessCache,
+    /// The last count of runs by state, for `/metrics`.
+    pub runs_cache: crate::metrics::RunsCache,
 }
 
 impl AppState {

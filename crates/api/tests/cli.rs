@@ -63,6 +63,31 @@ async fn admin_commands(backend: Backend) {
     let out = run(&db, &["create-org", "ACME"], None, None);
     assert_eq!(code(&out), 3, "{}", text(&out));
 
+    // The webhook secret is generated, printed once and stored; a second one replaces it.
+    let secret_of = |out: &Output| {
+        let printed = String::from_utf8_lossy(&out.stdout).to_string();
+        printed
+            .lines()
+            .find(|l| l.starts_with("whsec_"))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no secret printed: {printed}"))
+    };
+    let out = run(&db, &["set-webhook-secret", "--org", "ACME"], None, None);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let first = secret_of(&out);
+    assert!(first.len() >= 64, "{first}");
+    let out = run(&db, &["set-webhook-secret", "--org", "ACME"], None, None);
+    let second = secret_of(&out);
+    assert_ne!(first, second);
+    let stored = {
+        let mut c = db.pool().get().unwrap();
+        let org = orgs::find_by_name(&mut c, "ACME").unwrap().unwrap();
+        db::queries::webhooks::secret(&mut c, org.id).unwrap()
+    };
+    assert_eq!(stored.as_deref(), Some(second.as_str()));
+    let out = run(&db, &["set-webhook-secret", "--org", "NOPE"], None, None);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+
     let user = [
         "create-user",
         "--org",
@@ -363,6 +388,21 @@ async fn resolve_unknown(backend: Backend) {
         (t.expected_balance(), t.expected_reserved()),
         (a.balance, a.reserved)
     );
+    // Each resolution is in the audit log, by `cli`, for the run's organisation.
+    let filter = db::queries::audit::AuditFilter {
+        action: Some("transfer.resolved".into()),
+        ..Default::default()
+    };
+    let events = db::queries::audit::list(&mut c, acc.organisation_id, &filter, None, 10).unwrap();
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.subject.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(seen, [(id2.as_str(), "cli"), (id1.as_str(), "cli")]);
+    let failed: serde_json::Value = serde_json::from_str(&events[0].details).unwrap();
+    assert_eq!(failed["status"], "FAILED");
+    assert_eq!(failed["reason"], "switch says aborted");
+    assert_eq!(failed["bulkTransferId"], bulk.bulk_id.as_str());
 }
 
 both_backends!(admin_commands, seeding_is_idempotent, resolve_unknown);

@@ -284,7 +284,7 @@ async fn form_refusals(backend: Backend) {
 }
 
 /// A frontend's own callback URL (the seed's React app sends a `localhost` one) does not refuse
-/// the payment: it is stored with the run; `callback::may_deliver` keeps notices away from it.
+/// the payment: it is stored with the run, and the 202 says the egress policy will block it.
 async fn private_callbacks_are_stored(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.token(GESTIONNAIRE).await;
@@ -309,6 +309,11 @@ async fn private_callbacks_are_stored(backend: Backend) {
             .await;
         assert_eq!(res.status(), 202, "{url}");
         let location = res.headers()["location"].to_str().unwrap().to_string();
+        let accepted: Value = res.json().await.unwrap();
+        assert_eq!(
+            accepted["callback"]["policy"], "blocked_private_address",
+            "{url}"
+        );
         let status: Value = app.get(&token, &location).await.json().await.unwrap();
         assert_eq!(status["callbackUrl"], url);
     }

@@ -96,6 +96,17 @@ impl<'a> Env<'a> {
         self.raw(name).unwrap_or_else(|| default.to_string())
     }
 
+    /// A comma-separated list (empty when unset), items trimmed, blanks dropped.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.raw(name)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
     /// A required string.
     pub fn required(&self, name: &str, hint: &str) -> Result<String, EnvError> {
         self.raw(name).ok_or_else(|| EnvError::Missing {

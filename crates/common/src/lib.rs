@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod env;
+pub mod metrics;
 pub mod shutdown;
 pub mod telemetry;
 

@@ -485,3 +485,99 @@ pub fn now() -> NaiveDateTime {
     // Truncate to microseconds so a value read back equals the value written on both backends.
     t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
 }
+
+/// One event for a run's `callback_url`, in the outbox until delivered or given up.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct WebhookDelivery {
+    /// Primary key.
+    pub id: i64,
+    /// Unique event id (`X-Gateway-Event-Id`).
+    pub event_id: String,
+    /// The run.
+    pub bulk_pk: i64,
+    /// The run's organisation (whose secret signs).
+    pub organisation_id: i64,
+    /// `bulk.completed`, …
+    pub event: String,
+    /// Where it goes.
+    pub url: String,
+    /// The JSON body, fixed when the event was recorded.
+    pub payload: String,
+    /// `PENDING`, `DELIVERED`, `FAILED` (given up) or `BLOCKED` (egress policy).
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i32,
+    /// Not tried again before this.
+    pub next_attempt_at: NaiveDateTime,
+    /// A sender holds it until then.
+    pub lease_until: Option<NaiveDateTime>,
+    /// HTTP status of the last answer, if one came.
+    pub last_status: Option<i32>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When the event was recorded.
+    pub created_at: NaiveDateTime,
+    /// When a 2xx came back.
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+/// A new outbox entry.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct NewWebhookDelivery {
+    /// Unique event id.
+    pub event_id: String,
+    /// The run.
+    pub bulk_pk: i64,
+    /// Its organisation.
+    pub organisation_id: i64,
+    /// Event name.
+    pub event: String,
+    /// Destination.
+    pub url: String,
+    /// JSON body.
+    pub payload: String,
+    /// First attempt not before this.
+    pub next_attempt_at: NaiveDateTime,
+    /// Recorded at.
+    pub created_at: NaiveDateTime,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = webhook_attempts)]
+pub struct WebhookAttempt {
+    /// Primary key.
+    pub id: i64,
+    /// The delivery.
+    pub delivery_id: i64,
+    /// 1 for the first attempt.
+    pub attempt: i32,
+    /// When it started.
+    pub started_at: NaiveDateTime,
+    /// How long it took.
+    pub duration_ms: i64,
+    /// HTTP status, if an answer came.
+    pub status: Option<i32>,
+    /// What went wrong, if anything.
+    pub error: Option<String>,
+}
+
+/// A new attempt line.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = webhook_attempts)]
+pub struct NewWebhookAttempt {
+    /// The delivery.
+    pub delivery_id: i64,
+    /// 1 for the first attempt.
+    pub attempt: i32,
+    /// When it started.
+    pub started_at: NaiveDateTime,
+    /// How long it took.
+    pub duration_ms: i64,
+    /// HTTP status, if an answer came.
+    pub status: Option<i32>,
+    /// What went wrong, if anything.
+    pub error: Option<String>,
+}

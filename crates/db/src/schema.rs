@@ -169,8 +169,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        organisation_id -> Nullable<BigInt>,
+        actor_user_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        details -> Text,
+        occurred_at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_id -> BigInt,
+        last_hash -> Text,
+    }
+}
+
 diesel::joinable!(individual_transfers -> bulk_transfers (bulk_pk));
 diesel::joinable!(period_claims -> bulk_transfers (bulk_pk));
+
+diesel::table! {
+    webhook_secrets (organisation_id) {
+        organisation_id -> BigInt,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        event_id -> Text,
+        bulk_pk -> BigInt,
+        organisation_id -> BigInt,
+        event -> Text,
+        url -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempt -> Integer,
+        started_at -> Timestamp,
+        duration_ms -> BigInt,
+        status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> bulk_transfers (bulk_pk));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -182,4 +248,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_entries,
     revoked_tokens,
     login_failures,
+    webhook_secrets,
+    webhook_deliveries,
+    webhook_attempts,
+    audit_events,
+    audit_head,
 );

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 both_backends!(
     create_small_bulk,
+    count_by_state_groups_every_run,
     create_ten_thousand_rows,
     refused_reservation_stores_nothing,
     duplicate_transfer_id_stores_nothing,
@@ -21,6 +22,25 @@ both_backends!(
     recent_by_sha_ignores_failed_and_old,
     msg_id_is_unique_per_organisation,
 );
+
+fn count_by_state_groups_every_run(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    assert!(bulks::count_by_state(&mut c).unwrap().is_empty());
+    let w = world(&mut c, "CNSS", 1_000);
+    let mut pks = Vec::new();
+    for _ in 0..3 {
+        let (spec, mut rows) = bulk_spec(&w, &w.account, &[10]);
+        pks.push(bulks::create(&mut c, &spec, &mut rows).unwrap().id);
+    }
+    assert!(bulks::mark_processing(&mut c, pks[0]).unwrap());
+    let mut counts = bulks::count_by_state(&mut c).unwrap();
+    counts.sort();
+    assert_eq!(
+        counts,
+        vec![("PENDING".to_string(), 2), ("PROCESSING".to_string(), 1)]
+    );
+}
 
 fn create_small_bulk(backend: Backend) {
     let mut tdb = test_db(backend);

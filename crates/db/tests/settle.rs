@@ -60,17 +60,23 @@ fn completed_failed_unknown_then_final(backend: Backend) {
 
     // Completed → CONSUME: balance and reserved both drop.
     let out = settle_batch(&mut c, &[ok(pks[0])]).unwrap();
-    let expect = |succeeded, failed, state, became_final| BulkCounters {
-        bulk_pk: bulk.id,
-        bulk_id: bulk.bulk_id.clone(),
-        state,
-        succeeded,
-        failed,
-        total: 3,
-        became_final,
-        verification_version: 0,
-    };
-    assert_eq!(out, vec![expect(1, 0, BulkState::Processing, false)]);
+    let expect =
+        |(succeeded, failed), state, became_final, (newly_completed, newly_failed)| BulkCounters {
+            bulk_pk: bulk.id,
+            bulk_id: bulk.bulk_id.clone(),
+            state,
+            succeeded,
+            failed,
+            total: 3,
+            became_final,
+            newly_completed,
+            newly_failed,
+            verification_version: 0,
+        };
+    assert_eq!(
+        out,
+        vec![expect((1, 0), BulkState::Processing, false, (1, 0))]
+    );
     assert_eq!(balance_reserved(&mut c, w.account.id), (900, 500));
     let t0 = transfers::get(&mut c, pks[0]).unwrap();
     assert_eq!(t0.status, "COMPLETED");
@@ -78,7 +84,10 @@ fn completed_failed_unknown_then_final(backend: Backend) {
 
     // Failed → RELEASE: only reserved drops; the error is kept on the row.
     let out = settle_batch(&mut c, &[ko(pks[1])]).unwrap();
-    assert_eq!(out, vec![expect(1, 1, BulkState::Processing, false)]);
+    assert_eq!(
+        out,
+        vec![expect((1, 1), BulkState::Processing, false, (0, 1))]
+    );
     assert_eq!(balance_reserved(&mut c, w.account.id), (900, 300));
     let t1 = transfers::get(&mut c, pks[1]).unwrap();
     assert_eq!(t1.status, "FAILED");
@@ -140,7 +149,10 @@ fn completed_failed_unknown_then_final(backend: Backend) {
 
     // The UNKNOWN row later turns out COMPLETED: money consumed, bulk final.
     let out = settle_batch(&mut c, &[ok(pks[2])]).unwrap();
-    assert_eq!(out, vec![expect(2, 1, BulkState::PartiallyCompleted, true)]);
+    assert_eq!(
+        out,
+        vec![expect((2, 1), BulkState::PartiallyCompleted, true, (1, 0))]
+    );
     assert_eq!(balance_reserved(&mut c, w.account.id), (600, 0));
     let t2 = transfers::get(&mut c, pks[2]).unwrap();
     assert_eq!((t2.status.as_str(), t2.next_lookup_at), ("COMPLETED", None));

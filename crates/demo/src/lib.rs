@@ -18,6 +18,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("SIM_BIND_ADDR", "127.0.0.1:4001"),
     ("BCRYPT_COST", "10"),
     ("WORKER_CONCURRENCY", "100"),
+    // Webhooks to a receiver on this machine are allowed in the demo (never by default elsewhere).
+    ("CALLBACK_ALLOWED_HOSTS", "localhost,127.0.0.1,::1"),
     // Vite's development server, where the seed's React frontend runs.
     (
         "CORS_ALLOWED_ORIGINS",

@@ -123,6 +123,7 @@ fn compose_file_has_the_production_topology() {
         "service_completed_successfully",
         "max-size",
         "JWT_SECRET:?",
+        "METRICS_BIND_ADDR",
     ] {
         assert!(
             yml.contains(needle),

@@ -142,6 +142,31 @@ async fn exclude_then_approve(backend: Backend) {
     let (balance_after, reserved_after, _) = money(&s, &bulk).await;
     assert_eq!(reserved_after, 0);
     assert_eq!(balance - balance_after, total - excluded_amount());
+    // The run's life in the audit log: each verification ended by a worker, the re-verification
+    // and the approval by the approver who asked for them.
+    let (pool, id) = (s.pool.clone(), bulk.clone());
+    let history = tokio::task::spawn_blocking(move || {
+        let mut c = pool.get().unwrap();
+        let events = db::queries::audit::range(&mut c, 0, 1_000).unwrap();
+        events
+            .into_iter()
+            .filter(|e| e.subject == id)
+            .map(|e| (e.action, e.actor))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let step = |a: &str, who: &str| (a.to_string(), who.to_string());
+    assert_eq!(
+        history,
+        [
+            step("bulk.uploaded", "gestionnaire-verif"),
+            step("bulk.verified", "worker"),
+            step("bulk.reverified", "approbateur-verif"),
+            step("bulk.verified", "worker"),
+            step("bulk.approved", "approbateur-verif"),
+        ]
+    );
     s.cleanup().await;
 }
 

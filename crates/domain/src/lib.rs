@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod csv;
 pub mod declared;
 pub mod error;
@@ -16,10 +17,12 @@ pub mod progress;
 pub mod role;
 pub mod state;
 pub mod verify;
+pub mod webhook;
 
 pub use crate::csv::{
     CsvFormat, ParseOptions, ParsedFile, ParsedRow, Refusal, RowProblem, parse_csv,
 };
+pub use audit::{AuditAction, AuditHash, ChainBreak, ChainedEvent};
 pub use declared::check_declared_totals;
 pub use error::{
     DeclaredTotalsMismatch, LedgerError, MoneyError, PartyError, PeriodError, TransitionError,

@@ -72,6 +72,15 @@ impl Role {
         }
     }
 
+    /// A SUPERVISEUR or an APPROBATEUR reads its organisation's audit log; a GESTIONNAIRE, whose
+    /// own actions it records, does not.
+    pub fn can_read_audit(self) -> bool {
+        match self {
+            Role::Superviseur | Role::Approbateur => true,
+            Role::Gestionnaire => false,
+        }
+    }
+
     /// Only a GESTIONNAIRE retries the failed rows of a run: a retry sends money, like an upload.
     pub fn can_retry(self) -> bool {
         match self {
@@ -116,6 +125,13 @@ mod tests {
             assert_eq!(role.can_cancel(), cancel, "{role} cancel");
             assert_eq!(role.can_retry(), retry, "{role} retry");
         }
+    }
+
+    #[test]
+    fn audit_readers() {
+        assert!(!Role::Gestionnaire.can_read_audit());
+        assert!(Role::Superviseur.can_read_audit());
+        assert!(Role::Approbateur.can_read_audit());
     }
 
     #[test]

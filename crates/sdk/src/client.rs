@@ -1,6 +1,7 @@
 //! The HTTP client: one `reqwest::Client` (keep-alive pool) per process, cheap to clone.
 
 use crate::classify::{classify_call, classify_lookup, classify_transport, error_chain};
+use crate::observe::{Observe, Observer, Operation};
 use crate::outcome::{CallResult, LookupResult};
 use crate::wire::{AcceptParty, AcceptQuote, TransferRequest};
 use reqwest::{Client, RequestBuilder, Url};
@@ -73,6 +74,8 @@ pub struct SdkClient {
     /// off for good the first time an answer contradicts it (a POST that completed on its own):
     /// certainty about "nothing prepared" must never rest on a setting the adapter disproves.
     manual: Arc<AtomicBool>,
+    /// Told the duration of every call ([`SdkClient::with_observer`]).
+    pub(crate) observe: Observe,
 }
 
 impl SdkClient {
@@ -105,6 +108,7 @@ impl SdkClient {
             http,
             base,
             manual: Arc::new(AtomicBool::new(false)),
+            observe: Observe::default(),
         })
     }
 
@@ -112,6 +116,13 @@ impl SdkClient {
     pub fn with_accept_mode(self, mode: AcceptMode) -> SdkClient {
         self.manual
             .store(mode == AcceptMode::Manual, Ordering::Relaxed);
+        self
+    }
+
+    /// Tells `observer` the operation and duration of every later call (the worker's latency
+    /// metrics); clones made afterwards share it.
+    pub fn with_observer(mut self, observer: Arc<Observer>) -> SdkClient {
+        self.observe = Observe::new(observer);
         self
     }
 
@@ -160,14 +171,16 @@ impl SdkClient {
     /// [`CallResult::NotSent`].
     pub async fn post_transfer(&self, req: &TransferRequest) -> CallResult {
         let url = self.transfers_url(None);
-        self.call(self.http.post(url).json(req)).await
+        self.call(Operation::Transfers, self.http.post(url).json(req))
+            .await
     }
 
     /// `PUT /transfers/{id}` with `{"acceptParty": true}`.
     pub async fn accept_party(&self, transfer_id: &str) -> CallResult {
         let url = self.transfers_url(Some(transfer_id));
         let body = AcceptParty { accept_party: true };
-        self.call(self.http.put(url).json(&body)).await
+        self.call(Operation::AcceptParty, self.http.put(url).json(&body))
+            .await
     }
 
     /// `PUT /transfers/{id}` with `{"acceptQuote": accept}`.
@@ -176,13 +189,19 @@ impl SdkClient {
         let body = AcceptQuote {
             accept_quote: accept,
         };
-        self.call(self.http.put(url).json(&body)).await
+        self.call(Operation::AcceptQuote, self.http.put(url).json(&body))
+            .await
     }
 
     /// `GET /transfers/{id}`: what the switch knows about the transfer.
     pub async fn get_transfer(&self, transfer_id: &str) -> LookupResult {
         let url = self.transfers_url(Some(transfer_id));
-        let resp = match self.http.get(url).send().await {
+        let call = self.lookup(self.http.get(url));
+        self.observe.time(Operation::TransferLookup, call).await
+    }
+
+    async fn lookup(&self, request: RequestBuilder) -> LookupResult {
+        let resp = match request.send().await {
             Ok(resp) => resp,
             Err(e) => {
                 return LookupResult::Unreachable {
@@ -199,7 +218,11 @@ impl SdkClient {
         }
     }
 
-    async fn call(&self, request: RequestBuilder) -> CallResult {
+    async fn call(&self, op: Operation, request: RequestBuilder) -> CallResult {
+        self.observe.time(op, self.send(request)).await
+    }
+
+    async fn send(&self, request: RequestBuilder) -> CallResult {
         let resp = match request.send().await {
             Ok(resp) => resp,
             Err(e) => return classify_transport(&e),

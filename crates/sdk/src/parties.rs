@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::classify::error_chain;
 use crate::client::SdkClient;
+use crate::observe::Operation;
 
 /// The party a switch returned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -159,7 +160,12 @@ impl SdkClient {
                 .push(id_type)
                 .push(id_value);
         }
-        let resp = match self.http.get(url).send().await {
+        let call = self.party(self.http.get(url));
+        self.observe.time(Operation::Parties, call).await
+    }
+
+    async fn party(&self, request: reqwest::RequestBuilder) -> PartyLookup {
+        let resp = match request.send().await {
             Ok(resp) => resp,
             Err(e) => {
                 return PartyLookup::Error {

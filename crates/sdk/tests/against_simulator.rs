@@ -252,3 +252,35 @@ async fn an_unknown_id_is_not_found() {
     );
     sim.stop().await;
 }
+
+/// The observer is told every call, by operation: in manual mode a transfer is a POST and two
+/// PUTs, then a lookup and a party lookup.
+#[tokio::test]
+async fn the_observer_times_every_call() {
+    use std::sync::{Arc, Mutex};
+    let (sim, sdk) = sim(manual()).await;
+    let seen: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let log = seen.clone();
+    let sdk = sdk.with_observer(Arc::new(move |op: sdk::Operation, took: Duration| {
+        assert!(took < Duration::from_secs(5));
+        log.lock().unwrap().push(op.as_str());
+    }));
+    let req = request("22890000001");
+    assert!(matches!(
+        sdk.execute(&req, &policy()).await,
+        Outcome::Completed
+    ));
+    sdk.get_transfer(&req.transfer_id).await;
+    sdk.get_party("MSISDN", "22890000001").await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "transfers",
+            "accept_party",
+            "accept_quote",
+            "transfer_lookup",
+            "parties"
+        ]
+    );
+    sim.stop().await;
+}

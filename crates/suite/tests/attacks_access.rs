@@ -258,15 +258,26 @@ async fn callbacks_are_checked_for_form_and_stored() {
         s.redis_keys().await.is_empty(),
         "a refused callback queued a job"
     );
-    // Stored as given: a public URL, and a frontend's own local one (never called unless
-    // ALLOW_PRIVATE_CALLBACKS; see api::callback::may_deliver).
-    for (salt, url) in [
-        (2, "https://erp.cnss.example/hooks/bulk"),
-        (3, "http://localhost:8000/api/transfers"),
-        (4, "http://169.254.169.254/latest/meta-data/"),
+    // Stored as given: a public URL, and a frontend's own local one, which the 202 says the
+    // workers will never call (not in CALLBACK_ALLOWED_HOSTS; see domain::webhook::egress_for).
+    for (salt, url, policy) in [
+        (2, "https://93.184.215.14/hooks/bulk", "allowed"),
+        (
+            3,
+            "http://localhost:8000/api/transfers",
+            "blocked_private_address",
+        ),
+        (
+            4,
+            "http://169.254.169.254/latest/meta-data/",
+            "blocked_private_address",
+        ),
     ] {
         let res = upload(&s, url, salt).await;
         assert_eq!(res.status(), 202, "{url}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["callback"]["policy"], policy, "{url}");
+        assert_eq!(body["callback"]["url"], url, "{url}");
     }
     assert_eq!(counts(&s).await.0, 3);
     s.cleanup().await;

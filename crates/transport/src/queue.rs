@@ -7,9 +7,10 @@ use apalis_core::task::builder::TaskBuilder;
 use apalis_redis::{Config, ConnectionManager, RedisStorage};
 use async_trait::async_trait;
 use domain::{BulkJob, ChunkJob};
-use futures::SinkExt;
 use futures::channel::mpsc::UnboundedSender;
+use futures::{SinkExt, StreamExt};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 /// The queue could not take the job (Redis down, channel closed). The database stays the source of
@@ -27,7 +28,17 @@ pub trait JobQueue: Send + Sync {
     async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError>;
     /// Whether the queue answers (readiness).
     async fn ping(&self) -> Result<(), QueueError>;
+    /// Jobs waiting per queue ([`BULK`] / [`CHUNK`]), due or scheduled, not yet taken by a
+    /// worker (the `gateway_queue_depth` metric). Empty when the queue cannot tell.
+    async fn depth(&self) -> Result<Vec<(&'static str, u64)>, QueueError> {
+        Ok(Vec::new())
+    }
 }
+
+/// Label of the bulk-job queue in [`JobQueue::depth`].
+pub const BULK: &str = "bulk";
+/// Label of the chunk-job queue in [`JobQueue::depth`].
+pub const CHUNK: &str = "chunk";
 
 /// apalis-redis configuration shared by producers and consumers of one queue. Queue names carry no
 /// `:` (apalis-redis uses it as a separator); task locking is off because it scans the whole backlog
@@ -192,6 +203,23 @@ impl JobQueue for RedisQueue {
             .map(|_| ())
             .map_err(|e| QueueError(e.to_string()))
     }
+
+    /// Four cheap reads in one round trip: each queue's active list (`LLEN`) and scheduled set
+    /// (`ZCARD`), where apalis-redis keeps jobs until a worker takes them.
+    async fn depth(&self) -> Result<Vec<(&'static str, u64)>, QueueError> {
+        let mut pipe = redis::pipe();
+        for name in [BULK_QUEUE, CHUNK_QUEUE] {
+            let cfg = redis_config(&self.prefix, name, 1);
+            pipe.cmd("LLEN").arg(cfg.active_jobs_list());
+            pipe.cmd("ZCARD").arg(cfg.scheduled_jobs_set());
+        }
+        let mut c = self.conn.clone();
+        let n: (u64, u64, u64, u64) = pipe
+            .query_async(&mut c)
+            .await
+            .map_err(|e| QueueError(e.to_string()))?;
+        Ok(vec![(BULK, n.0 + n.1), (CHUNK, n.2 + n.3)])
+    }
 }
 
 type SharedSink<T> = Arc<
@@ -214,10 +242,21 @@ type SharedSink<T> = Arc<
 /// the sink the consumer holds: apalis' `MemorySink` guards its sender with a mutex whose waiter is
 /// forgotten when the consumer's poll meets a producer holding it (the consumer is then never woken
 /// again), and its `start_send` panics when two producers meet. Separate sinks share nothing.
+///
+/// Each queue counts what was pushed and not yet received by its consumer, for [`JobQueue::depth`].
 #[derive(Clone)]
 pub struct MemoryQueue {
     bulk: UnboundedSender<Task<BulkJob>>,
     chunk: UnboundedSender<Task<ChunkJob>>,
+    bulk_waiting: Waiting,
+    chunk_waiting: Waiting,
+}
+
+/// Jobs pushed and not yet received (signed: a receive may be counted before its push).
+type Waiting = Arc<AtomicI64>;
+
+fn waiting(w: &Waiting) -> u64 {
+    u64::try_from(w.load(Ordering::Relaxed)).unwrap_or(0)
 }
 
 /// The consumer halves of a [`MemoryQueue`], handed to the in-process worker once.
@@ -236,19 +275,29 @@ fn own_sink<T: Send + 'static>(tx: UnboundedSender<Task<T>>) -> MemorySink<T> {
     MemorySink::new(sink)
 }
 
-fn memory_pair<T: Send + 'static>() -> (UnboundedSender<Task<T>>, MemoryStorage<T>) {
+fn memory_pair<T: Send + 'static>() -> (UnboundedSender<Task<T>>, MemoryStorage<T>, Waiting) {
     let (tx, rx) = futures::channel::mpsc::unbounded::<Task<T>>();
+    let count = Waiting::default();
+    let received = count.clone();
+    let rx = rx.inspect(move |_| {
+        received.fetch_sub(1, Ordering::Relaxed);
+    });
     let storage = MemoryStorage::new_with(own_sink(tx.clone()), Box::pin(rx));
-    (tx, storage)
+    (tx, storage, count)
 }
 
 impl MemoryQueue {
     /// A new pair of in-process queues and their consumer halves.
     pub fn new() -> (MemoryQueue, MemoryStorages) {
-        let (bulk, bulk_storage) = memory_pair::<BulkJob>();
-        let (chunk, chunk_storage) = memory_pair::<ChunkJob>();
+        let (bulk, bulk_storage, bulk_waiting) = memory_pair::<BulkJob>();
+        let (chunk, chunk_storage, chunk_waiting) = memory_pair::<ChunkJob>();
         (
-            MemoryQueue { bulk, chunk },
+            MemoryQueue {
+                bulk,
+                chunk,
+                bulk_waiting,
+                chunk_waiting,
+            },
             MemoryStorages {
                 bulk: bulk_storage,
                 chunk: chunk_storage,
@@ -260,24 +309,38 @@ impl MemoryQueue {
 #[async_trait]
 impl JobQueue for MemoryQueue {
     async fn push_bulk(&self, job: BulkJob) -> Result<(), QueueError> {
-        own_sink(self.bulk.clone())
+        // Counted before the send: the consumer may receive it before `send` returns.
+        self.bulk_waiting.fetch_add(1, Ordering::Relaxed);
+        let sent = own_sink(self.bulk.clone())
             .send(TaskBuilder::new(job).build())
-            .await
-            .map_err(|e| QueueError(e.to_string()))
+            .await;
+        if sent.is_err() {
+            self.bulk_waiting.fetch_sub(1, Ordering::Relaxed);
+        }
+        sent.map_err(|e| QueueError(e.to_string()))
     }
 
     async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
         let mut sink = own_sink(self.chunk.clone());
         for job in jobs {
-            sink.send(TaskBuilder::new(job).build())
-                .await
-                .map_err(|e| QueueError(e.to_string()))?;
+            self.chunk_waiting.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = sink.send(TaskBuilder::new(job).build()).await {
+                self.chunk_waiting.fetch_sub(1, Ordering::Relaxed);
+                return Err(QueueError(e.to_string()));
+            }
         }
         Ok(())
     }
 
     async fn ping(&self) -> Result<(), QueueError> {
         Ok(())
+    }
+
+    async fn depth(&self) -> Result<Vec<(&'static str, u64)>, QueueError> {
+        Ok(vec![
+            (BULK, waiting(&self.bulk_waiting)),
+            (CHUNK, waiting(&self.chunk_waiting)),
+        ])
     }
 }
 

@@ -61,5 +61,14 @@ async fn concurrent_producers_never_stall_the_consumer() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Every bulk job was received; the chunk jobs have no consumer and still wait.
+    let depth = queue.depth().await.unwrap();
+    assert_eq!(
+        depth,
+        vec![
+            (transport::queue::BULK, 0),
+            (transport::queue::CHUNK, 2_000)
+        ]
+    );
     running.abort();
 }

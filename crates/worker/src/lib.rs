@@ -9,6 +9,7 @@ pub mod recovery;
 pub mod runtime;
 pub mod settings;
 pub mod settler;
+pub mod webhooks;
 
 pub use runtime::{JobSource, WorkerDeps, run};
 pub use settings::WorkerSettings;

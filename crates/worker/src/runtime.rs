@@ -4,7 +4,7 @@
 use apalis::prelude::*;
 use db::DbPool;
 use domain::{BulkJob, ChunkJob};
-use sdk::SdkClient;
+use sdk::{Operation, SdkClient};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,8 +68,13 @@ pub async fn run(
     deps: WorkerDeps,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    common::metrics::register_worker();
+    common::metrics::declare_adapter_operations(Operation::ALL.map(Operation::as_str));
     let sdk = SdkClient::new(&settings.adapter_url, settings.adapter_timeout)?
-        .with_accept_mode(settings.accept_mode);
+        .with_accept_mode(settings.accept_mode)
+        .with_observer(Arc::new(|op: Operation, took| {
+            common::metrics::adapter_request(op.as_str(), took)
+        }));
     if !settings.resend_after_expiry() {
         tracing::error!(
             transfer_expiry_secs = settings.transfer_expiry.as_secs_f64(),
@@ -92,17 +97,19 @@ pub async fn run(
         queue: deps.queue,
         bus: deps.bus,
         settler: settler.clone(),
-        pacer: Pacer::new(settings.pacing, settings.concurrency),
-        lookup_pacer: Pacer::new(settings.pacing, settings.concurrency),
+        pacer: Pacer::exported(settings.pacing, settings.concurrency, "transfers"),
+        lookup_pacer: Pacer::exported(settings.pacing, settings.concurrency, "lookups"),
         settings: settings.clone(),
         stopping: stop_rx.clone(),
         progress_gate: Default::default(),
     };
     let sweep = tokio::spawn(recovery::run_loop(ctx.clone()));
-    let health = match &settings.health_addr {
-        Some(addr) => Some(crate::health::serve(addr, ctx.pacer.clone(), stop_rx.clone()).await?),
-        None => None,
+    let hooks = tokio::spawn(crate::webhooks::run_loop(ctx.clone()));
+    let endpoints = crate::health::start(&settings, ctx.pacer.clone(), stop_rx.clone()).await?;
+    let addr_of = |want: fn(&crate::health::Health) -> bool| {
+        endpoints.iter().find(|h| want(h)).map(|h| h.addr)
     };
+    let (health, metrics) = (addr_of(|h| h.health), addr_of(|h| h.metrics));
     let name = format!("gw-{}", uuid::Uuid::new_v4().simple());
     let chunk_slots = settings.chunk_jobs_per_worker;
 
@@ -179,7 +186,7 @@ pub async fn run(
     };
     tracing::info!(
         worker = %name, concurrency = settings.concurrency, pacing = ?settings.pacing,
-        adapter_limit = ctx.pacer.limit(), health = ?health.as_ref().map(|h| h.addr),
+        adapter_limit = ctx.pacer.limit(), health = ?health, metrics = ?metrics,
         "worker started"
     );
 
@@ -193,7 +200,8 @@ pub async fn run(
         tracing::warn!("shutdown grace period over; unfinished rows will be recovered by lookup");
     }
     sweep.abort();
-    if let Some(h) = health {
+    hooks.abort();
+    for h in endpoints {
         h.task.abort();
     }
     drop(ctx);

@@ -1,6 +1,6 @@
 //! Worker configuration, from environment variables only.
 
-use common::env::{Env, EnvError};
+use common::env::{Env, EnvError, Secret};
 use common::telemetry::LogFormat;
 use sdk::AcceptMode;
 
@@ -37,6 +37,10 @@ pub const ENV_VARS: &[&str] = &[
     "PARTY_LOOKUP_RETRIES",
     "PARTY_LOOKUP_BACKOFF",
     "WORKER_HEALTH_ADDR",
+    "CALLBACK_ALLOWED_HOSTS",
+    "WEBHOOK_RETRY_BASE",
+    "METRICS_BIND_ADDR",
+    "METRICS_TOKEN",
     "LOG_FORMAT",
     "RUST_LOG",
 ];
@@ -103,6 +107,16 @@ pub struct WorkerSettings {
     pub party_lookup_backoff: Duration,
     /// Where the worker answers `GET /health` (unset: nowhere).
     pub health_addr: Option<String>,
+    /// Hosts webhooks may reach even on loopback or private addresses (`CALLBACK_ALLOWED_HOSTS`,
+    /// comma-separated names or addresses).
+    pub callback_allowed_hosts: Vec<String>,
+    /// First wait after a failed webhook attempt; doubles each time, up to an hour.
+    pub webhook_retry_base: Duration,
+    /// Where the worker answers `GET /metrics` (unset: nowhere; the same address as
+    /// `WORKER_HEALTH_ADDR` serves both from one port).
+    pub metrics_addr: Option<String>,
+    /// When set, `GET /metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -139,8 +153,26 @@ impl WorkerSettings {
             party_lookup_retries: env.parse("PARTY_LOOKUP_RETRIES", 5u32)?,
             party_lookup_backoff: env.duration("PARTY_LOOKUP_BACKOFF", Duration::from_secs(2))?,
             health_addr: env.raw("WORKER_HEALTH_ADDR"),
+            callback_allowed_hosts: env.list("CALLBACK_ALLOWED_HOSTS"),
+            webhook_retry_base: env.duration("WEBHOOK_RETRY_BASE", Duration::from_secs(10))?,
+            metrics_addr: listen_addr(env.raw("METRICS_BIND_ADDR"), "METRICS_BIND_ADDR")?,
+            metrics_token: env.raw("METRICS_TOKEN").map(Secret::new),
             log_format: env.parse("LOG_FORMAT", LogFormat::Text)?,
         })
+    }
+}
+
+/// A listen address `host:port` (checked for form only: the host is resolved when binding).
+fn listen_addr(value: Option<String>, name: &str) -> Result<Option<String>, EnvError> {
+    let Some(v) = value else {
+        return Ok(None);
+    };
+    match v.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(Some(v)),
+        _ => Err(EnvError::Malformed {
+            name: name.to_string(),
+            reason: format!("{v:?}: expected host:port, e.g. 0.0.0.0:9091"),
+        }),
     }
 }
 
@@ -150,5 +182,43 @@ impl WorkerSettings {
     /// ever been sent, can no longer be accepted by the switch.
     pub fn resend_after_expiry(&self) -> bool {
         self.transfer_expiry > self.adapter_expiry
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<WorkerSettings, EnvError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        WorkerSettings::from_env(&Env::from_fn(|k| m.get(k).cloned()))
+    }
+
+    #[test]
+    fn metrics_are_not_served_unless_asked() {
+        let s = settings(&[]).unwrap();
+        assert_eq!((s.metrics_addr, s.metrics_token), (None, None));
+        let s = settings(&[
+            ("METRICS_BIND_ADDR", "0.0.0.0:9091"),
+            ("METRICS_TOKEN", "t0ken"),
+        ])
+        .unwrap();
+        assert_eq!(s.metrics_addr.as_deref(), Some("0.0.0.0:9091"));
+        assert_eq!(s.metrics_token.unwrap().expose(), "t0ken");
+    }
+
+    #[test]
+    fn a_malformed_metrics_address_names_the_variable() {
+        for bad in ["9091", ":9091", "0.0.0.0:port", "0.0.0.0:70000"] {
+            let err = settings(&[("METRICS_BIND_ADDR", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("METRICS_BIND_ADDR"), "{bad}: {err}");
+        }
     }
 }

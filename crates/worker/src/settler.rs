@@ -7,7 +7,7 @@
 //! bulk; a bulk's final event is published at once.
 
 use db::DbPool;
-use db::queries::settle::{BulkCounters, SettleItem, settle_batch};
+use db::queries::settle::{BulkCounters, Resolution, SettleItem, settle_batch};
 use domain::ProgressEvent;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -132,6 +132,7 @@ async fn commit_with_retry(pool: &DbPool, items: Vec<SettleItem>) -> Vec<BulkCou
             .await;
             let err = match res {
                 Ok(Ok(counters)) => {
+                    record_metrics(&batch, &counters);
                     out.extend(counters);
                     break;
                 }
@@ -157,6 +158,29 @@ async fn commit_with_retry(pool: &DbPool, items: Vec<SettleItem>) -> Vec<BulkCou
         }
     }
     out
+}
+
+/// Counts a committed batch: its size, the rows it made final (from the database's own count, so a
+/// late duplicate that moved nothing is not counted) and the intermediate outcomes it recorded.
+fn record_metrics(items: &[SettleItem], counters: &[BulkCounters]) {
+    use common::metrics::{settlement_batch, transfer_outcome};
+    settlement_batch(items.len());
+    let sum = |f: fn(&BulkCounters) -> i64| {
+        u64::try_from(counters.iter().map(f).sum::<i64>()).unwrap_or(0)
+    };
+    transfer_outcome("completed", sum(|c| c.newly_completed));
+    transfer_outcome("failed", sum(|c| c.newly_failed));
+    let count =
+        |f: fn(&Resolution) -> bool| items.iter().filter(|i| f(&i.resolution)).count() as u64;
+    transfer_outcome(
+        "unknown",
+        count(|r| matches!(r, Resolution::Unknown { .. })),
+    );
+    transfer_outcome("resend", count(|r| matches!(r, Resolution::Retry { .. })));
+    transfer_outcome(
+        "not_sent",
+        count(|r| matches!(r, Resolution::Requeue { .. })),
+    );
 }
 
 /// Latest counters per bulk and when each was last published.

@@ -75,6 +75,18 @@ impl AuthUser {
         }
     }
 
+    /// Reading the organisation's audit log: a SUPERVISEUR or an APPROBATEUR.
+    pub fn require_auditor(&self) -> Result<(), ApiError> {
+        if self.role.can_read_audit() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                code: "forbidden",
+                message: format!("the {} role cannot read the audit log", self.role),
+            })
+        }
+    }
+
     /// Refuses with 403 unless the caller may create bulks.
     pub fn require_bulk_creator(&self) -> Result<(), ApiError> {
         if self.role.can_create_bulk() {

@@ -20,8 +20,14 @@ pub const USAGE: &str = "usage:
                                            change an organisation's payment-run controls
   gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
                                            settle an UNKNOWN row after checking the switch
+  gateway-api set-webhook-secret --org <name>
+                                           generate the organisation's webhook signing secret
+                                           (printed once; replaces the previous one)
   gateway-api seed-demo --demo             create the CNSS demo organisations, users and accounts
                                            (never where a demo organisation holds runs)
+  gateway-api audit verify [--expect <id>:<hash>]
+                                           recompute the audit log's hash chain (exit 4 if broken);
+                                           --expect: an event's hash printed by an earlier check
   gateway-api openapi                      print the OpenAPI document (JSON)
   gateway-api help";
 
@@ -90,8 +96,18 @@ pub enum Command {
         /// `--verification`.
         verification: Option<domain::VerificationMode>,
     },
+    /// Generate (or replace) an organisation's webhook signing secret and print it once.
+    SetWebhookSecret {
+        /// Organisation name.
+        org: String,
+    },
     /// Seed the demo organisation.
     SeedDemo,
+    /// Recompute the audit chain.
+    AuditVerify {
+        /// An event id and the hash kept for it by an earlier check.
+        expect: Option<(i64, String)>,
+    },
     /// Print the OpenAPI document.
     OpenApi,
     /// Print the usage.
@@ -107,6 +123,9 @@ pub enum CliError {
     /// The organisation, user or account exists already.
     #[error("{0}")]
     AlreadyExists(String),
+    /// The audit chain does not check out (which event, and why).
+    #[error("{0}")]
+    ChainBroken(String),
     /// Anything else.
     #[error("{0:#}")]
     Failed(#[from] anyhow::Error),
@@ -119,6 +138,7 @@ impl CliError {
             CliError::Failed(_) => 1,
             CliError::Usage(_) => 2,
             CliError::AlreadyExists(_) => 3,
+            CliError::ChainBroken(_) => 4,
         }
     }
 }
@@ -160,6 +180,17 @@ fn take(f: &mut HashMap<String, String>, name: &str) -> Result<String, CliError>
         .ok_or_else(|| usage(format!("--{name} is required")))
 }
 
+/// `--expect <id>:<64 hex digits>`.
+fn parse_expect(value: &str) -> Result<(i64, String), CliError> {
+    let bad = || usage("--expect takes <event id>:<hash>, as printed by `audit verify`");
+    let (id, hash) = value.trim().split_once(':').ok_or_else(bad)?;
+    let id = id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad)?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((id, hash.to_ascii_lowercase()))
+}
+
 /// Parses the arguments after the program name.
 pub fn parse_args<I, S>(args: I) -> Result<Command, CliError>
 where
@@ -188,6 +219,14 @@ where
             )),
         },
         "openapi" => none(rest).map(|_| Command::OpenApi),
+        "audit" => match rest.split_first() {
+            Some((sub, flags_given)) if sub == "verify" => {
+                let mut f = flags(flags_given, &["expect"])?;
+                let expect = f.remove("expect").map(|e| parse_expect(&e)).transpose()?;
+                Ok(Command::AuditVerify { expect })
+            }
+            _ => Err(usage("audit takes one subcommand: verify")),
+        },
         "help" | "--help" | "-h" => Ok(Command::Help),
         "create-org" => match rest {
             [name] if !name.trim().is_empty() && !name.starts_with("--") => {
@@ -233,6 +272,12 @@ where
                 currency,
                 party_id_type,
                 party_identifier,
+            })
+        }
+        "set-webhook-secret" => {
+            let mut f = flags(rest, &["org"])?;
+            Ok(Command::SetWebhookSecret {
+                org: take(&mut f, "org")?,
             })
         }
         "credit" => {
@@ -320,123 +365,5 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
-
-    #[test]
-    fn parses_commands() {
-        assert_eq!(parse_args(Vec::<String>::new()).unwrap(), Command::Serve);
-        assert_eq!(parse_args(["migrate"]).unwrap(), Command::Migrate);
-        assert_eq!(
-            parse_args(["create-org", "CNSS"]).unwrap(),
-            Command::CreateOrg {
-                name: "CNSS".into()
-            }
-        );
-        assert_eq!(
-            parse_args([
-                "create-user",
-                "--org",
-                "CNSS",
-                "--username",
-                "ama",
-                "--role",
-                "superviseur"
-            ])
-            .unwrap(),
-            Command::CreateUser {
-                org: "CNSS".into(),
-                username: "ama".into(),
-                email: None,
-                role: Role::Superviseur
-            }
-        );
-        assert_eq!(
-            parse_args(["credit", "--account-id", "A1", "--amount", "500"]).unwrap(),
-            Command::Credit {
-                account_id: "A1".into(),
-                amount: 500
-            }
-        );
-        let acc = parse_args([
-            "create-account",
-            "--org",
-            "CNSS",
-            "--account-id",
-            "A1",
-            "--currency",
-            "XOF",
-            "--party-id-type",
-            "MSISDN",
-            "--party-identifier",
-            "22890000000",
-        ])
-        .unwrap();
-        assert!(matches!(
-            acc,
-            Command::CreateAccount {
-                currency: Currency::XOF,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn refuses_bad_lines() {
-        for args in [
-            vec![
-                "create-user",
-                "--org",
-                "C",
-                "--username",
-                "u",
-                "--role",
-                "R",
-                "--password",
-                "x",
-            ],
-            vec![
-                "create-user",
-                "--org",
-                "C",
-                "--username",
-                "u",
-                "--role",
-                "BOSS",
-            ],
-            vec!["create-user", "--org", "C", "--username", "u"],
-            vec!["credit", "--account-id", "A1", "--amount", "-5"],
-            vec![
-                "credit",
-                "--account-id",
-                "A1",
-                "--amount",
-                "5",
-                "--amount",
-                "6",
-            ],
-            vec!["create-org"],
-            vec!["migrate", "now"],
-            vec!["frobnicate"],
-            vec![
-                "create-account",
-                "--org",
-                "C",
-                "--account-id",
-                "A",
-                "--currency",
-                "ZZZ",
-                "--party-id-type",
-                "MSISDN",
-                "--party-identifier",
-                "1",
-            ],
-        ] {
-            let err = parse_args(args.clone()).unwrap_err();
-            assert_eq!(err.exit_code(), 2, "{args:?}");
-        }
-        let err = parse_args(["create-user", "--password", "x"]).unwrap_err();
-        assert!(err.to_string().contains("never given as a flag"));
-    }
-}
+#[path = "args_tests.rs"]
+mod tests;

@@ -10,26 +10,27 @@
 //! gateway-api credit --account-id <id> --amount <minor units>
 //! gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
 //! gateway-api seed-demo --demo
+//! gateway-api audit verify [--expect <id>:<hash>]
 //! gateway-api openapi
 //! ```
 //!
+//! Every command that changes the database records an audit event (actor `cli`) in the same
+//! transaction ([`admin`]); `audit verify` recomputes the audit log's hash chain.
+//!
 //! A user's password is read from `ADMIN_PASSWORD` or else from the first line of standard input,
 //! never from a flag (flags end up in shell history and process listings). Exit codes: 0 done,
-//! 1 failure, 2 usage error, 3 the thing to create already exists.
+//! 1 failure, 2 usage error, 3 the thing to create already exists, 4 the audit chain is broken.
 
+mod admin;
 mod args;
+mod audit;
 
 use std::io::BufRead;
 
 use anyhow::Context;
 use common::env::Env;
 use db::DbError;
-use db::models::{NewAccount, NewUser, now};
-use db::queries::settle::{Resolution, SettleItem, settle_batch};
-use db::queries::{accounts, orgs, transfers, users};
-use domain::TransferStatus;
 
-use crate::auth::password::hash_password;
 use crate::settings::Settings;
 use crate::startup::{AppDeps, Application, connect_database};
 
@@ -96,7 +97,7 @@ pub async fn run(cmd: Command, env: &Env<'_>) -> Result<(), CliError> {
                 _ => None,
             };
             let pool = connect_database(&url, 2).await?;
-            tokio::task::spawn_blocking(move || admin(other, &pool, cost, password))
+            tokio::task::spawn_blocking(move || admin::admin(other, &pool, cost, password))
                 .await
                 .context("admin task")?
         }
@@ -110,203 +111,5 @@ async fn serve(env: &Env<'_>) -> Result<(), CliError> {
     let app = Application::build(settings, deps).await?;
     tracing::info!(port = app.port(), "gateway API listening");
     app.run_until_stopped().await.context("HTTP server")?;
-    Ok(())
-}
-
-fn admin(
-    cmd: Command,
-    pool: &db::DbPool,
-    cost: u32,
-    password: Option<String>,
-) -> Result<(), CliError> {
-    let mut conn = pool.get().context("connecting to the database")?;
-    let c: &mut db::DbConn = &mut conn;
-    let org_id = |c: &mut db::DbConn, name: &str| -> Result<i64, CliError> {
-        Ok(orgs::find_by_name(c, name)
-            .context("reading organisations")?
-            .ok_or_else(|| usage(format!("no organisation named {name:?}")))?
-            .id)
-    };
-    match cmd {
-        Command::Migrate => println!("database is up to date"),
-        Command::CreateOrg { name } => {
-            let o = orgs::create(c, &name)
-                .map_err(|e| conflict_or(e, format!("organisation {name:?} already exists")))?;
-            println!("created organisation {} (id {})", o.name, o.id);
-        }
-        Command::CreateUser {
-            org,
-            username,
-            email,
-            role,
-        } => {
-            let organisation_id = org_id(c, &org)?;
-            let password = password.ok_or_else(|| usage("a password is required"))?;
-            let hash = hash_password(&password, cost).context("hashing the password")?;
-            let u = users::create(
-                c,
-                &NewUser {
-                    organisation_id,
-                    username: &username,
-                    email: email.as_deref(),
-                    password_hash: &hash,
-                    role: role.as_str(),
-                    active: true,
-                    created_at: now(),
-                },
-            )
-            .map_err(|e| conflict_or(e, format!("user {username:?} already exists")))?;
-            println!(
-                "created user {} ({}) in {org} (id {})",
-                u.username, u.role, u.id
-            );
-        }
-        Command::CreateAccount {
-            org,
-            account_id,
-            currency,
-            party_id_type,
-            party_identifier,
-        } => {
-            let organisation_id = org_id(c, &org)?;
-            let at = now();
-            let a = accounts::create(
-                c,
-                &NewAccount {
-                    organisation_id,
-                    account_id: &account_id,
-                    party_id_type: party_id_type.as_str(),
-                    party_identifier: &party_identifier,
-                    currency: currency.code(),
-                    created_at: at,
-                    updated_at: at,
-                },
-            )
-            .map_err(|e| {
-                conflict_or(
-                    e,
-                    format!("account {account_id:?} (or a {currency:?} account of {org}) exists"),
-                )
-            })?;
-            println!(
-                "created account {} ({}) for {org}",
-                a.account_id, a.currency
-            );
-        }
-        Command::Credit { account_id, amount } => {
-            let a = accounts::find_by_account_id(c, &account_id)
-                .context("reading accounts")?
-                .ok_or_else(|| usage(format!("no account {account_id:?}")))?;
-            let a = accounts::credit(c, a.id, amount).context("crediting")?;
-            println!(
-                "credited {amount} to {}: balance {} {}, available {}",
-                a.account_id,
-                a.balance,
-                a.currency,
-                a.available()
-            );
-        }
-        Command::Resolve {
-            transfer,
-            completed,
-            reason,
-        } => {
-            let row = transfers::find_by_mojaloop_id(c, &transfer)
-                .context("reading transfers")?
-                .ok_or_else(|| usage(format!("no transfer with Mojaloop id {transfer:?}")))?;
-            if row.status != TransferStatus::Unknown.as_str() {
-                return Err(usage(format!(
-                    "transfer {transfer} is {}, not UNKNOWN: nothing to resolve",
-                    row.status
-                )));
-            }
-            let resolution = if completed {
-                Resolution::Completed
-            } else {
-                Resolution::Failed {
-                    code: "RESOLVED_BY_OPERATOR".into(),
-                    message: reason.unwrap_or_else(|| "resolved as failed by an operator".into()),
-                }
-            };
-            let item = SettleItem {
-                transfer_pk: row.id,
-                resolution,
-            };
-            settle_batch(c, &[item]).context("settling")?;
-            let after = transfers::get(c, row.id).context("reading the transfer back")?;
-            println!(
-                "transfer {transfer} ({}) is now {}",
-                after.transfer_id, after.status
-            );
-        }
-        Command::SetPolicy {
-            org,
-            approval,
-            approval_threshold,
-            period_guard,
-            verification,
-        } => {
-            let o = orgs::find_by_name(c, &org)
-                .context("reading organisations")?
-                .ok_or_else(|| usage(format!("no organisation {org:?}")))?;
-            let mut p = o.policy().context("reading the policy")?;
-            if let Some(a) = approval {
-                p.approval = a;
-            }
-            if let Some(t) = approval_threshold {
-                p.approval_threshold = t;
-            }
-            if let Some(g) = period_guard {
-                p.period_guard = g;
-            }
-            if let Some(v) = verification {
-                p.verification = v;
-            }
-            orgs::set_policy(c, o.id, &p).context("saving the policy")?;
-            println!(
-                "policy of {org}: approval {}, threshold {}, period guard {}, verification {}",
-                p.approval,
-                p.approval_threshold
-                    .map_or_else(|| "none (every run)".to_string(), |t| t.to_string()),
-                if p.period_guard { "on" } else { "off" },
-                p.verification
-            );
-        }
-        Command::SeedDemo => {
-            // Known passwords and a top-up must never reach an organisation paying for real.
-            for name in [
-                crate::seed::DEMO_ORG,
-                crate::seed::DEMO_APPROVAL_ORG,
-                crate::seed::DEMO_VERIFY_ORG,
-            ] {
-                let Some(org) = orgs::find_by_name(c, name).context("reading organisations")?
-                else {
-                    continue;
-                };
-                let runs = db::queries::bulks::list_for_org(c, org.id, None, None, 1)
-                    .context("reading runs")?;
-                if !runs.is_empty() {
-                    return Err(usage(format!(
-                        "organisation {name:?} holds payment runs: seed-demo refuses to add \
-                         demo users or money to it"
-                    )));
-                }
-            }
-            let s = crate::seed::seed_demo(pool, cost)?;
-            println!(
-                "demo organisation {} (id {}), account {} balance {} XOF, new users: {}",
-                crate::seed::DEMO_ORG,
-                s.organisation_id,
-                s.account_id,
-                s.balance,
-                if s.created_users.is_empty() {
-                    "none".to_string()
-                } else {
-                    s.created_users.join(", ")
-                }
-            );
-        }
-        Command::Serve | Command::Help | Command::OpenApi => {}
-    }
     Ok(())
 }

@@ -5,9 +5,11 @@
 //! [`AppState`](crate::state::AppState) (pool, bus, keys) through `web::Data`.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod health;
+pub mod metrics;
 pub mod organisation;
 pub mod stream;
 
@@ -25,6 +27,7 @@ pub fn resource(path: &str, allow: &'static str) -> Resource {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/health/live", "GET").route(web::get().to(health::live)))
         .service(resource("/health/ready", "GET").route(web::get().to(health::ready)))
+        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
         .service(resource("/api/auth/login", "POST").route(web::post().to(auth::login::login)))
         .service(
             resource("/api/auth/refresh", "POST").route(web::post().to(auth::refresh::refresh)),
@@ -56,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(stream::ticket)),
         )
         .service(resource("/api/accounts", "GET").route(web::get().to(accounts::list_accounts)))
+        .service(resource("/api/audit", "GET").route(web::get().to(audit::list)))
         .service(
             resource("/api/bulk-transfers/{id}/approve", "POST")
                 .route(web::post().to(bulk::decide::approve)),

@@ -70,6 +70,8 @@ struct State {
     keep_alive: Interval,
     recheck: Interval,
     holder: Holder,
+    /// Counts this stream in `gateway_sse_clients` until it ends.
+    _client: common::metrics::SseClient,
 }
 
 /// Whether the holder's session still stands; a database hiccup keeps the stream open.
@@ -121,6 +123,7 @@ pub fn event_stream(
         keep_alive,
         recheck,
         holder,
+        _client: common::metrics::SseClient::open(),
     };
     futures::stream::unfold(state, |mut s| async move {
         if s.done {

@@ -2,12 +2,13 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::BulkState;
+use domain::{AuditAction, BulkState};
 
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{Bulk, NewBulk, NewTransfer, now};
-use crate::queries::{accounts, period, runs};
+use crate::queries::audit::{self, Actor};
+use crate::queries::{accounts, period, runs, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 
@@ -22,8 +23,9 @@ const NOT_A_DUPLICATE: [&str; 3] = [
     BulkState::Cancelled.as_str(),
 ];
 
-/// Stores a bulk, all its transfer rows and the reservation of its total in ONE transaction:
-/// either everything is written or nothing is. `rows[i].bulk_pk` is filled in here.
+/// Stores a bulk, all its transfer rows, the reservation of its total and its `bulk.uploaded` audit
+/// event (not for a retry run) in ONE transaction: either everything is written or nothing is.
+/// `rows[i].bulk_pk` is filled in here.
 pub fn create(conn: &mut DbConn, bulk: &NewBulk, rows: &mut [NewTransfer]) -> DbResult<Bulk> {
     create_unique(conn, bulk, rows, None)
 }
@@ -85,7 +87,27 @@ pub fn create_unique(
                 other => other,
             })?;
         }
-        get(c, bulk_pk)
+        webhooks::record(c, bulk_pk)?;
+        let stored = get(c, bulk_pk)?;
+        // A retry run is recorded by `runs::create_retry` as the retry it is, not as an upload.
+        if stored.parent_bulk_pk.is_none() {
+            audit::on_bulk(
+                c,
+                &stored,
+                Actor::User(stored.created_by),
+                AuditAction::BulkUploaded,
+                serde_json::json!({
+                    "count": stored.total_count,
+                    "total": stored.total_amount,
+                    "currency": stored.currency,
+                    "fileSha256": stored.file_sha256,
+                    "fileName": stored.file_name,
+                    "period": stored.period,
+                    "executeAt": stored.execute_at.map(domain::audit::rfc3339_micros),
+                }),
+            )?;
+        }
+        Ok(stored)
     })
 }
 
@@ -239,6 +261,15 @@ pub fn touch(conn: &mut DbConn, bulk_pk: i64) -> DbResult<()> {
         .set(b::updated_at.eq(now()))
         .execute(conn)?;
     Ok(())
+}
+
+/// Payment runs per state, over every organisation (the `gateway_runs` metric); states without a
+/// run are absent.
+pub fn count_by_state(conn: &mut DbConn) -> DbResult<Vec<(String, i64)>> {
+    Ok(b::bulk_transfers
+        .group_by(b::state)
+        .select((b::state, diesel::dsl::count_star()))
+        .load(conn)?)
 }
 
 /// Number of bulks, for tests that prove a refusal stored nothing.

@@ -2,6 +2,7 @@
 //! outside a transaction.
 
 pub mod accounts;
+pub mod audit;
 pub mod bulks;
 pub mod ledger;
 pub mod orgs;
@@ -13,3 +14,4 @@ pub mod sweep;
 pub mod transfers;
 pub mod users;
 pub mod verify;
+pub mod webhooks;

@@ -5,16 +5,19 @@
 //! conditional UPDATE on the state it expects, so two people (or a person and a worker) acting at
 //! once cannot both win: the loser gets [`DbError::InvalidState`] with the state it found.
 //! Rejecting or cancelling releases the run's whole reservation and its period claims in the same
-//! transaction, with one RELEASE journal line.
+//! transaction, with one RELEASE journal line. Each decision, retry and scheduled start appends its
+//! audit event as the last statement of its transaction (see [`audit`]).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::{BulkState, TransferStatus};
+use domain::{AuditAction, BulkState, TransferStatus};
+use serde_json::json;
 
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{Bulk, now};
-use crate::queries::{accounts, bulks, period};
+use crate::queries::audit::{self, Actor};
+use crate::queries::{accounts, bulks, period, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 
@@ -103,7 +106,19 @@ pub fn approve(conn: &mut DbConn, bulk_pk: i64, approval: &Approval<'_>) -> DbRe
                     .then_some(bulk.verification_version)),
             ))
             .execute(c)?;
-        bulks::get(c, bulk_pk)
+        let after = bulks::get(c, bulk_pk)?;
+        let details = json!({
+            "fileSha256": after.approved_sha256,
+            "verificationVersion": after.approved_verification_version,
+        });
+        audit::on_bulk(
+            c,
+            &after,
+            Actor::User(approval.user_pk),
+            AuditAction::BulkApproved,
+            details,
+        )?;
+        Ok(after)
     })
 }
 
@@ -126,7 +141,18 @@ pub fn reject(conn: &mut DbConn, bulk_pk: i64, user_pk: i64, reason: &str) -> Db
                 b::rejection_reason.eq(Some(reason)),
             ))
             .execute(c)?;
-        bulks::get(c, bulk_pk)
+        webhooks::record(c, bulk_pk)?;
+        let after = bulks::get(c, bulk_pk)?;
+        let details =
+            json!({"reason": reason, "released": bulk.total_amount - bulk.excluded_amount});
+        audit::on_bulk(
+            c,
+            &after,
+            Actor::User(user_pk),
+            AuditAction::BulkRejected,
+            details,
+        )?;
+        Ok(after)
     })
 }
 
@@ -158,7 +184,18 @@ pub fn cancel(conn: &mut DbConn, bulk_pk: i64, user_pk: i64) -> DbResult<Bulk> {
                 b::verification_version.eq(b::verification_version + ended),
             ))
             .execute(c)?;
-        bulks::get(c, bulk_pk)
+        webhooks::record(c, bulk_pk)?;
+        let after = bulks::get(c, bulk_pk)?;
+        let details =
+            json!({"from": from.as_str(), "released": bulk.total_amount - bulk.excluded_amount});
+        audit::on_bulk(
+            c,
+            &after,
+            Actor::User(user_pk),
+            AuditAction::BulkCancelled,
+            details,
+        )?;
+        Ok(after)
     })
 }
 
@@ -205,7 +242,20 @@ pub fn start_due(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> DbResult<V
         .load(conn)?;
     let mut started = Vec::with_capacity(due.len());
     for pk in due {
-        match transition(conn, pk, BulkState::Scheduled, BulkState::Pending) {
+        // Each start with its audit event, one transaction per run.
+        let started_one = conn.transaction::<_, DbError, _>(|c| {
+            let b = transition(c, pk, BulkState::Scheduled, BulkState::Pending)?;
+            let details = json!({"executeAt": b.execute_at.map(domain::audit::rfc3339_micros)});
+            audit::on_bulk(
+                c,
+                &b,
+                Actor::Worker,
+                AuditAction::BulkScheduledStart,
+                details,
+            )?;
+            Ok(b)
+        });
+        match started_one {
             Ok(bulk) => started.push(bulk),
             // Another worker's sweep, or a cancellation, came first.
             Err(DbError::InvalidState(_)) => {}
@@ -318,6 +368,21 @@ pub fn create_retry(
                 repeat_in_period: false,
             })
             .collect();
-        bulks::create(c, &new, &mut rows)
+        let child = bulks::create(c, &new, &mut rows)?;
+        let details = json!({
+            "retryBulkTransferId": child.bulk_id,
+            "count": child.total_count,
+            "total": child.total_amount,
+            "currency": child.currency,
+            "retryState": child.state.as_str(),
+        });
+        audit::on_bulk(
+            c,
+            &parent,
+            Actor::User(user_pk),
+            AuditAction::BulkRetried,
+            details,
+        )?;
+        Ok(child)
     })
 }

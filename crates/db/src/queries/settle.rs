@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{NewLedgerEntry, now};
-use crate::queries::{accounts, period};
+use crate::queries::{accounts, period, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 use crate::schema::ledger_entries::dsl as le;
@@ -90,6 +90,10 @@ pub struct BulkCounters {
     pub total: i64,
     /// Whether this batch made the bulk final.
     pub became_final: bool,
+    /// Rows of the bulk this batch made COMPLETED (rows already final are not counted).
+    pub newly_completed: i64,
+    /// Rows of the bulk this batch made FAILED.
+    pub newly_failed: i64,
     /// Verifications of the run ended (for the events' `seq`, see [`domain::ProgressEvent`]).
     pub verification_version: i32,
 }
@@ -332,6 +336,8 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
             failed: ko,
             total,
             became_final,
+            newly_completed: d.ok,
+            newly_failed: d.ko,
             verification_version,
         });
     }
@@ -348,6 +354,9 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
         .filter_map(|e| e.transfer_pk)
         .collect();
     period::release_transfers(c, &failed)?;
+    for done in out.iter().filter(|b| b.became_final) {
+        webhooks::record(c, done.bulk_pk)?;
+    }
     Ok(out)
 }
 

@@ -7,12 +7,13 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::{BulkState, LookupResult, NameMatch, TransferStatus, VerificationMode};
+use domain::{AuditAction, BulkState, LookupResult, NameMatch, TransferStatus, VerificationMode};
 
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{Bulk, NewLedgerEntry, now};
-use crate::queries::{accounts, bulks, period, runs};
+use crate::queries::audit::{self, Actor};
+use crate::queries::{accounts, bulks, period, runs, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
 
@@ -234,7 +235,17 @@ pub fn finish(conn: &mut DbConn, bulk_pk: i64) -> DbResult<Option<Bulk>> {
                 bulk.execute_at.is_some_and(|e| e > at),
             )
         };
-        runs::transition(c, bulk_pk, BulkState::Verifying, to).map(Some)
+        runs::transition(c, bulk_pk, BulkState::Verifying, to)?;
+        webhooks::record(c, bulk_pk)?;
+        let after = bulks::get(c, bulk_pk)?;
+        let details = serde_json::json!({
+            "version": after.verification_version,
+            "mode": mode.as_str(),
+            "excludedCount": count,
+            "excludedAmount": amount,
+        });
+        audit::on_bulk(c, &after, Actor::Worker, AuditAction::BulkVerified, details)?;
+        Ok(Some(after))
     })
 }
 

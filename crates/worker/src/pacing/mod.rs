@@ -9,6 +9,7 @@
 //! A [`Permit`] is held for one transfer (POST and the PUTs of manual mode) or one lookup; the caller
 //! marks when the call leaves ([`Permit::sending`]) and says what came back ([`Permit::record`]).
 
+mod gauges;
 pub mod limit;
 
 use serde::Serialize;
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
+use gauges::Gauges;
 use limit::{Limit, Reason, Signal};
 
 /// `ADAPTER_PACING`.
@@ -84,6 +86,13 @@ struct Inner {
     state: Mutex<State>,
     lowered: Notify,
     in_flight: AtomicUsize,
+    gauges: Gauges,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.gauges.limit_moved(lock(&self.state).applied, 0);
+    }
 }
 
 /// The in-flight limit of one worker toward the adapter (cheap to clone).
@@ -99,6 +108,16 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 impl Pacer {
     /// A pacer allowing at most `max` calls in flight.
     pub fn new(mode: PacingMode, max: usize) -> Pacer {
+        Pacer::build(mode, max, None)
+    }
+
+    /// Like [`Pacer::new`], its limit and calls in flight exported as the `limiter` series of
+    /// `gateway_adapter_inflight_limit` / `gateway_adapter_inflight`.
+    pub fn exported(mode: PacingMode, max: usize, limiter: &str) -> Pacer {
+        Pacer::build(mode, max, Some(limiter))
+    }
+
+    fn build(mode: PacingMode, max: usize, limiter: Option<&str>) -> Pacer {
         let max = max.max(1);
         let limit = Limit::new(max, Instant::now());
         let start = match mode {
@@ -117,6 +136,7 @@ impl Pacer {
                 }),
                 lowered: Notify::new(),
                 in_flight: AtomicUsize::new(0),
+                gauges: limiter.map_or_else(Gauges::default, |l| Gauges::new(l, start)),
             }),
         }
     }
@@ -216,6 +236,7 @@ impl Inner {
             st.debt += down - taken;
             self.lowered.notify_waiters();
         }
+        self.gauges.limit_moved(st.applied, new);
         st.applied = new;
         let last = st.last_logged.max(1);
         if new.abs_diff(last) * 4 >= last {
@@ -294,6 +315,7 @@ impl Permits {
             all.split(1)?
         };
         self.pacer.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.pacer.gauges.call_started();
         Some(Permit {
             permit: Some(one),
             pacer: self.pacer.clone(),
@@ -333,6 +355,7 @@ impl Permit {
 impl Drop for Permit {
     fn drop(&mut self) {
         self.pacer.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.pacer.gauges.call_ended();
         if let Some(p) = self.permit.take() {
             self.pacer.give_back(p);
         }
@@ -340,63 +363,5 @@ impl Drop for Permit {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
-    use std::time::Duration;
-
-    #[tokio::test]
-    async fn fixed_mode_is_a_plain_limit() {
-        let p = Pacer::new(PacingMode::Fixed, 10);
-        assert_eq!(p.limit(), 10);
-        let mut batch = p.acquire_batch(50).await.unwrap();
-        assert_eq!(batch.len(), 2, "a quarter of the limit per claim");
-        let mut one = batch.take_one().unwrap();
-        one.record(Feedback::Overload);
-        assert_eq!(p.limit(), 10, "fixed mode ignores the rail");
-        assert_eq!(p.in_flight(), 1);
-        drop(one);
-        drop(batch);
-        assert_eq!(p.in_flight(), 0);
-    }
-
-    #[tokio::test]
-    async fn a_lowered_limit_takes_effect_as_permits_come_back() {
-        let p = Pacer::new(PacingMode::Adaptive, 100);
-        let start = p.limit();
-        assert_eq!(start, limit::INITIAL_LIMIT);
-        let mut held: Vec<Permit> = Vec::new();
-        for _ in 0..start {
-            held.push(p.acquire().await.unwrap());
-        }
-        assert_eq!(p.in_flight(), start);
-        // A timeout halves the limit while every permit is out: nothing is interrupted, the debt
-        // is collected as permits return.
-        held[0].record(Feedback::Overload);
-        assert_eq!(p.limit(), start / 2);
-        held.clear();
-        assert_eq!(p.in_flight(), 0);
-        assert_eq!(p.inner.sem.available_permits(), start / 2);
-        // While waiting for a batch, a lower limit shrinks the batch instead of deadlocking.
-        let waiter = {
-            let p = p.clone();
-            tokio::spawn(async move { p.acquire_batch(50).await.map(|b| b.len()) })
-        };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(waiter.await.unwrap(), Some(1));
-    }
-
-    #[tokio::test]
-    async fn answers_raise_the_limit_up_to_the_bound() {
-        let p = Pacer::new(PacingMode::Adaptive, 40);
-        for _ in 0..2_000 {
-            let mut one = p.acquire().await.unwrap();
-            one.sending();
-            one.record(Feedback::Answered);
-        }
-        assert_eq!(p.limit(), 40);
-        assert_eq!(p.inner.sem.available_permits(), 40);
-        let snap = p.snapshot();
-        assert_eq!((snap.limit, snap.max, snap.in_flight), (40, 40, 0));
-    }
-}
+#[path = "pacer_tests.rs"]
+mod tests;

@@ -168,7 +168,14 @@ impl Harness {
 
     /// Like [`Harness::submit`], from another organisation's account `(org, user, account)`.
     pub async fn submit_as(&self, who: (i64, i64, i64), rows: &[(&str, String, i64)]) -> Bulk {
-        self.submit_full(who, rows, None).await
+        self.submit_full(who, rows, None, None).await
+    }
+
+    /// Like [`Harness::submit`], with a `callback_url`.
+    pub async fn submit_with_callback(&self, rows: &[(&str, String, i64)], url: &str) -> Bulk {
+        let who = (self.org_pk, self.user_pk, self.account_pk);
+        self.submit_full(who, rows, None, Some(url.to_string()))
+            .await
     }
 
     /// Stores a run SCHEDULED for `execute_at` (nothing queued: the sweep starts it).
@@ -181,6 +188,7 @@ impl Harness {
             (self.org_pk, self.user_pk, self.account_pk),
             rows,
             Some(execute_at),
+            None,
         )
         .await
     }
@@ -190,6 +198,7 @@ impl Harness {
         who: (i64, i64, i64),
         rows: &[(&str, String, i64)],
         execute_at: Option<chrono::NaiveDateTime>,
+        callback_url: Option<String>,
     ) -> Bulk {
         let (org_pk, user_pk, account_pk) = who;
         let total: i64 = rows.iter().map(|r| r.2).sum();
@@ -205,7 +214,7 @@ impl Harness {
             file_sha256: uuid::Uuid::new_v4().to_string(),
             file_name: None,
             idempotency_key: None,
-            callback_url: None,
+            callback_url,
             created_by: user_pk,
             created_at: at,
             updated_at: at,

@@ -1,9 +1,10 @@
 //! `POST /api/auth/login`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use db::models::now;
+use db::models::{User, now};
+use db::queries::audit::{self, Actor, NewAuditEvent};
 use db::queries::{orgs, users};
-use domain::Role;
+use domain::{AuditAction, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -34,6 +35,32 @@ pub struct LoginResponse {
     pub refresh: String,
     /// The logged-in user.
     pub user: UserView,
+}
+
+/// Longest login name written to the audit log (the name of a failed login is whatever was typed).
+const MAX_RECORDED_NAME: usize = 200;
+
+/// The audit event of a login that reached the password check: the name typed as subject, the
+/// user it names (if any) as actor, the client address, and why it was refused.
+fn login_event(
+    action: AuditAction,
+    login: &str,
+    user: Option<&User>,
+    client: &str,
+    reason: Option<&str>,
+) -> NewAuditEvent {
+    let typed: String = login.chars().take(MAX_RECORDED_NAME).collect();
+    let mut details = serde_json::json!({ "address": client });
+    if let Some(r) = reason {
+        details["reason"] = r.into();
+    }
+    let actor = Actor::Named {
+        user_pk: user.map(|u| u.id),
+        name: user.map_or_else(|| typed.clone(), |u| u.username.clone()),
+    };
+    NewAuditEvent::new(action, actor, typed)
+        .in_org(user.map(|u| u.organisation_id))
+        .details(details)
 }
 
 fn invalid_credentials() -> ApiError {
@@ -77,10 +104,10 @@ pub async fn login(
         return Err(invalid_credentials());
     }
     let key = rate_limit::rate_key(&login);
-    let address = rate_limit::address_key(
-        &req.peer_addr()
-            .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string()),
-    );
+    let client = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string());
+    let address = rate_limit::address_key(&client);
 
     // The attempt is counted under both keys before anything else: parallel guesses see each
     // other. A 429 comes before the user is even looked up.
@@ -121,16 +148,32 @@ pub async fn login(
 
     let (user, org) = match found {
         Some(pair) if ok => pair,
-        _ => {
-            // The attempt stays recorded under both keys: it was a failure.
+        other => {
+            // The attempt stays recorded under both keys: it was a failure. (Throttled attempts,
+            // refused above before any check, are not audited: nothing bounds how many there are.)
             tracing::info!("login refused");
+            let event = login_event(
+                AuditAction::LoginFailed,
+                &login,
+                other.as_ref().map(|(u, _)| u),
+                &client,
+                Some("invalid_credentials"),
+            );
+            state.db(move |c| Ok(audit::append(c, &event)?)).await?;
             return Err(invalid_credentials());
         }
     };
+    let (action, reason) = if user.active {
+        (AuditAction::LoginSucceeded, None)
+    } else {
+        (AuditAction::LoginFailed, Some("account_disabled"))
+    };
+    let event = login_event(action, &login, Some(&user), &client, reason);
     state
         .db(move |c| {
             rate_limit::clear(c, &key, now())?;
-            rate_limit::forget(c, address_attempt)
+            rate_limit::forget(c, address_attempt)?;
+            Ok(audit::append(c, &event)?)
         })
         .await?;
     if !user.active {

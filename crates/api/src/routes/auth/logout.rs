@@ -2,7 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::DateTime;
-use db::queries::security;
+use db::queries::audit::{self, Actor, NewAuditEvent};
+use db::queries::{security, users};
+use domain::AuditAction;
 
 use super::RefreshRequest;
 use crate::auth::AuthUser;
@@ -48,6 +50,7 @@ pub async fn logout(
         .map(|d| d.naive_utc())
         .unwrap_or(expires_at);
     let (access_jti, families) = (user.jti.clone(), [claims.fam.clone(), user.family.clone()]);
+    let (uid, org) = (user.user_id, user.org_id);
     let family_until = db::models::now()
         + chrono::Duration::from_std(state.settings.refresh_token_ttl)
             .unwrap_or(chrono::Duration::days(7));
@@ -60,6 +63,13 @@ pub async fn logout(
             for family in families.iter().flatten() {
                 security::revoke_token(c, &family_key(family), family_until)?;
             }
+            let name = users::get(c, uid)?.username;
+            let actor = Actor::Named {
+                user_pk: Some(uid),
+                name: name.clone(),
+            };
+            let event = NewAuditEvent::new(AuditAction::Logout, actor, name).in_org(org);
+            audit::append(c, &event)?;
             Ok(())
         })
         .await?;

@@ -23,7 +23,7 @@ use super::payment_file;
 use super::run_fields::run_fields;
 use super::views::BulkAccepted;
 use crate::auth::AuthUser;
-use crate::callback::validate_callback_url;
+use crate::callback::{upload_policy, validate_callback_url};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::upload::read_upload;
@@ -83,7 +83,12 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
-fn accepted(b: &Bulk, replayed: bool) -> HttpResponse {
+/// The 202, telling whether the run's callback will be called (see [`upload_policy`]).
+async fn accepted(state: &AppState, b: &Bulk, replayed: bool) -> HttpResponse {
+    let policy = match &b.callback_url {
+        Some(url) => Some(upload_policy(url, &state.settings.callback_allowed_hosts).await),
+        None => None,
+    };
     let mut res = HttpResponse::Accepted();
     res.insert_header((
         header::LOCATION,
@@ -92,7 +97,7 @@ fn accepted(b: &Bulk, replayed: bool) -> HttpResponse {
     if replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
-    res.json(BulkAccepted::new(b))
+    res.json(BulkAccepted::new(b, policy))
 }
 
 /// Queues a run that may start now (a queue outage leaves it PENDING for the recovery sweep).
@@ -165,7 +170,7 @@ pub async fn create(
         .db(move |c| check_prior(c, org, k.as_deref(), &s, force))
         .await?;
     if let Some(b) = prior {
-        return Ok(accepted(&b, true));
+        return Ok(accepted(&state, &b, true).await);
     }
 
     let opts = ParseOptions {
@@ -197,7 +202,7 @@ pub async fn create(
         iso: file.iso,
     };
     match state.db(move |c| store(c, intake)).await? {
-        Stored::Replayed(b) => Ok(accepted(&b, true)),
+        Stored::Replayed(b) => Ok(accepted(&state, &b, true).await),
         Stored::Created(b) => {
             tracing::info!(
                 bulk_id = %b.bulk_id, total = b.total_count, amount = b.total_amount,
@@ -208,7 +213,7 @@ pub async fn create(
             if matches!(*b.state, BulkState::Pending | BulkState::Verifying) {
                 enqueue(&state, &b.bulk_id).await;
             }
-            Ok(accepted(&b, false))
+            Ok(accepted(&state, &b, false).await)
         }
     }
 }

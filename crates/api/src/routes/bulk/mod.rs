@@ -1,5 +1,6 @@
 //! `/api/bulk-transfers`: upload, status, list, reports (CSV, pain.002).
 
+pub mod callback_view;
 pub mod create;
 pub mod decide;
 pub mod intake;

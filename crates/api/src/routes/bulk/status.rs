@@ -1,11 +1,12 @@
 //! `GET /api/bulk-transfers/{id}/status`.
 
 use actix_web::{HttpResponse, web};
-use db::queries::{bulks, transfers};
+use db::queries::{bulks, transfers, webhooks};
 use domain::TransferStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::callback_view::CallbackView;
 use super::views::{BulkSummary, TransferView};
 use super::{parse_cursor, parse_limit};
 use crate::auth::AuthUser;
@@ -42,6 +43,8 @@ pub struct BulkStatus {
     pub transfers: Vec<TransferView>,
     /// Cursor of the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// What was told to the run's `callback_url`; `null` without one.
+    pub callback: Option<CallbackView>,
 }
 
 /// A bulk's progress and its transfers. Bulks of other organisations are 404.
@@ -98,6 +101,7 @@ pub async fn status(
                     .collect(),
                 summary: BulkSummary::load(c, &bulk)?,
                 next_cursor,
+                callback: CallbackView::new(&bulk, &webhooks::for_bulk(c, bulk.id)?),
             })
         })
         .await?;

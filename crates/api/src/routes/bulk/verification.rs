@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use db::models::{Bulk, Transfer};
+use db::queries::audit::{self, Actor};
 use db::queries::{bulks, verify};
-use domain::{LookupResult, NameMatch, TransferStatus};
+use domain::{AuditAction, LookupResult, NameMatch, TransferStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -431,7 +432,15 @@ pub async fn reverify(
                 .into(),
         });
     }
-    let pk = bulk.id;
-    let b = state.db(move |c| Ok(verify::restart(c, pk)?)).await?;
+    let (pk, uid) = (bulk.id, user.user_id);
+    let b = state
+        .db(move |c| {
+            let event = |b: &Bulk| {
+                let details = serde_json::json!({ "version": b.verification_version });
+                audit::bulk_event(b, Actor::User(uid), AuditAction::BulkReverified, details)
+            };
+            Ok(audit::recorded(c, |c| verify::restart(c, pk), event)?)
+        })
+        .await?;
     super::decide::decided(&state, b, "sent back to verification").await
 }

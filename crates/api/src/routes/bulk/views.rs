@@ -27,17 +27,42 @@ pub struct BulkAccepted {
     pub total_amount: i64,
     /// ISO-4217 code.
     pub currency: String,
+    /// The run's `callback_url` and whether the workers' egress policy lets it be called;
+    /// absent without a callback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackPolicy>,
+}
+
+/// A stored callback URL and the egress verdict on it at upload time.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackPolicy {
+    /// The URL, as stored.
+    pub url: String,
+    /// `allowed`, `allowlisted` (in `CALLBACK_ALLOWED_HOSTS`), `blocked_private_address` (never
+    /// called: loopback, private, link-local… and not allow-listed) or `unresolved` (the name does
+    /// not resolve now; it is resolved again at each attempt).
+    #[schema(example = "allowed")]
+    pub policy: String,
 }
 
 impl BulkAccepted {
-    /// From the stored bulk.
-    pub fn new(b: &Bulk) -> BulkAccepted {
+    /// From the stored bulk, with the egress verdict on its callback (if it has one).
+    pub fn new(b: &Bulk, policy: Option<domain::webhook::Egress>) -> BulkAccepted {
         BulkAccepted {
             bulk_transfer_id: b.bulk_id.clone(),
             state: b.state.to_string(),
             total: b.total_count,
             total_amount: b.total_amount,
             currency: b.currency.clone(),
+            callback: b
+                .callback_url
+                .clone()
+                .zip(policy)
+                .map(|(url, p)| CallbackPolicy {
+                    url,
+                    policy: p.as_str().to_string(),
+                }),
         }
     }
 }
