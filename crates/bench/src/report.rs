@@ -149,6 +149,35 @@ pub fn standard_csv(rows: usize, amount: i64, tag: &str) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// The same rows as [`standard_csv`] as a pain.001.001.09 file (one payment block, MSISDN
+/// accounts, the fields a bank export carries), ~420 bytes per transaction.
+pub fn pain001(rows: usize, amount: i64, tag: &str) -> Vec<u8> {
+    let total = amount * rows as i64;
+    let mut s = String::with_capacity(rows * 460 + 1024);
+    s.push_str(&format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09\"><CstmrCdtTrfInitn>\n\
+         <GrpHdr><MsgId>{tag}</MsgId><CreDtTm>2026-12-01T08:00:00</CreDtTm>\
+         <NbOfTxs>{rows}</NbOfTxs><CtrlSum>{total}</CtrlSum><InitgPty><Nm>CNSS</Nm></InitgPty></GrpHdr>\n\
+         <PmtInf><PmtInfId>{tag}-P1</PmtInfId><PmtMtd>TRF</PmtMtd><NbOfTxs>{rows}</NbOfTxs>\
+         <CtrlSum>{total}</CtrlSum><ReqdExctnDt><Dt>2026-01-01</Dt></ReqdExctnDt>\
+         <Dbtr><Nm>CNSS</Nm></Dbtr><DbtrAcct><Id><Othr><Id>CNSS-XOF-001</Id></Othr></Id></DbtrAcct>\
+         <DbtrAgt><FinInstnId><Othr><Id>NOTPROVIDED</Id></Othr></FinInstnId></DbtrAgt>\n"
+    ));
+    for i in 0..rows {
+        s.push_str(&format!(
+            "<CdtTrfTxInf><PmtId><EndToEndId>{tag}-{i:06}</EndToEndId></PmtId>\
+             <Amt><InstdAmt Ccy=\"XOF\">{amount}</InstdAmt></Amt>\
+             <CdtrAgt><FinInstnId><Othr><Id>NOTPROVIDED</Id></Othr></FinInstnId></CdtrAgt>\
+             <Cdtr><Nm>Pensioner {i}</Nm></Cdtr><CdtrAcct><Id><Othr><Id>229{i:08}11</Id>\
+             <SchmeNm><Prtry>MSISDN</Prtry></SchmeNm></Othr></Id></CdtrAcct>\
+             <RmtInf><Ustrd>Pension</Ustrd></RmtInf></CdtTrfTxInf>\n"
+        ));
+    }
+    s.push_str("</PmtInf></CstmrCdtTrfInitn></Document>\n");
+    s.into_bytes()
+}
+
 /// `12,345` style.
 pub fn thousands(n: f64) -> String {
     let s = format!("{:.0}", n);
