@@ -89,6 +89,24 @@ impl Api {
         file_name: &str,
         fields: &[(&str, &str)],
     ) -> anyhow::Result<String> {
+        let (status, text) = self.post_file(csv, file_name, fields).await?;
+        if status != 202 {
+            bail!(
+                "upload answered {status}: {}",
+                text.chars().take(600).collect::<String>()
+            );
+        }
+        let a: Accepted = serde_json::from_str(&text).context("upload answer")?;
+        Ok(a.bulk_transfer_id)
+    }
+
+    /// Uploads a file and returns the answer's status and body, whatever they are.
+    pub async fn post_file(
+        &self,
+        csv: &[u8],
+        file_name: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<(u16, String)> {
         let boundary = format!("bench{}", uuid::Uuid::new_v4().simple());
         let mut body = Vec::with_capacity(csv.len() + 512);
         for (name, value) in [("force", "true")].iter().chain(fields) {
@@ -120,16 +138,8 @@ impl Api {
             .body(body)
             .send()
             .await?;
-        let status = resp.status();
-        let text = resp.text().await?;
-        if status.as_u16() != 202 {
-            bail!(
-                "upload answered {status}: {}",
-                text.chars().take(600).collect::<String>()
-            );
-        }
-        let a: Accepted = serde_json::from_str(&text).context("upload answer")?;
-        Ok(a.bulk_transfer_id)
+        let status = resp.status().as_u16();
+        Ok((status, resp.text().await?))
     }
 
     /// `GET /api/bulk-transfers/{id}/status?limit=1` (the summary fields).

@@ -36,9 +36,25 @@ pub async fn run(bins: &Bins, opts: &Opts) -> anyhow::Result<Report> {
             keep_db: opts.keep_db,
         };
         let stack = Stack::start(bins, &cfg).await?;
+        // First, while the api's high-water mark is still its own: a file wrong in every cell.
+        let refused = refusal(&stack, rows).await;
         let result = measure(&stack, rows, repeat).await;
         stack.stop().await?;
         let (secs, xml_secs, rss_before, rss_peak, cpu) = result?;
+        let (refused_secs, answer_bytes, refused_rss) = refused?;
+        report.check(
+            &name,
+            &format!(
+                "{} rows wrong in every cell → 422 (bounded answer)",
+                thousands(rows as f64)
+            ),
+            format!(
+                "{refused_secs:.2} s, answer {:.0} KB, api peak RSS after it {refused_rss:.0} MB",
+                answer_bytes as f64 / 1024.0
+            ),
+            "answer ≤ 1 MB, RSS ≤ 200 MB",
+            answer_bytes <= 1024 * 1024 && refused_rss <= TARGET_MB,
+        );
         let s = sorted(secs.clone());
         let median = percentile(&s, 50.0);
         let worst = s.last().copied().unwrap_or(f64::NAN);
@@ -97,6 +113,35 @@ pub async fn run(bins: &Bins, opts: &Opts) -> anyhow::Result<Report> {
         }));
     }
     Ok(report)
+}
+
+/// Uploads `rows` rows wrong in every cell; returns seconds to the 422, the answer's size and the
+/// api's peak RSS afterwards.
+async fn refusal(stack: &Stack, rows: usize) -> anyhow::Result<(f64, usize, f64)> {
+    let api = stack.login_demo().await?;
+    let mut csv = String::from("transferId,amount,currency,partyIdType,partyIdentifier\n");
+    for i in 0..rows {
+        csv.push_str(&format!("bad id {i},-{i},ZZZ,NOPE,x{i}\n"));
+    }
+    let t = Instant::now();
+    let (status, body) = api.post_file(csv.as_bytes(), "wrong.csv", &[]).await?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        status == 422,
+        "a file wrong in every cell answered {status}"
+    );
+    // Every row is still checked: the totals count every problem, not only those listed.
+    let v: serde_json::Value = serde_json::from_str(&body)?;
+    let total = v["totalProblems"].as_u64().unwrap_or(0);
+    anyhow::ensure!(
+        total >= 4 * rows as u64,
+        "only {total} problems counted for {rows} wrong rows"
+    );
+    eprintln!(
+        "   refused file: {secs:.2} s, {} bytes, {total} problems counted",
+        body.len()
+    );
+    Ok((secs, body.len(), sysstat::peak_rss_mb(stack.api.pid)))
 }
 
 async fn measure(
