@@ -19,8 +19,19 @@ async fn test_db(backend: Backend) -> TestDb {
 }
 
 fn run(db: &TestDb, args: &[&str], stdin: Option<&str>, admin_password: Option<&str>) -> Output {
+    run_with(db, args, stdin, admin_password, &[])
+}
+
+fn run_with(
+    db: &TestDb,
+    args: &[&str],
+    stdin: Option<&str>,
+    admin_password: Option<&str>,
+    envs: &[(&str, &str)],
+) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_gateway-api"));
     cmd.args(args)
+        .envs(envs.iter().copied())
         .env("DATABASE_URL", &db.url)
         .env("BCRYPT_COST", "4")
         .env_remove("ADMIN_PASSWORD")
@@ -270,8 +281,11 @@ async fn seeding_is_idempotent(backend: Backend) {
     .unwrap();
 }
 
-/// An operator settles an UNKNOWN row by hand; anything but UNKNOWN is refused.
+/// An operator settles an UNKNOWN row by hand, after the switch (the simulator, through the SDK
+/// client the workers use) has been asked: anything but UNKNOWN is refused, a row still under
+/// automatic lookup needs `--force`, and an outcome the switch contradicts is refused even then.
 async fn resolve_unknown(backend: Backend) {
+    use simulator::{SimConfig, Simulator};
     use db::models::{NewBulk, NewTransfer, now};
     use db::queries::settle::{Resolution, SettleItem, settle_batch};
     use db::queries::{bulks, ledger, transfers};
@@ -300,14 +314,14 @@ async fn resolve_unknown(backend: Backend) {
         updated_at: at,
         repeat_in_period: false,
     };
-    let mut rows = vec![row(1), row(2)];
+    let mut rows = vec![row(1), row(2), row(3)];
     let new = NewBulk {
         bulk_id: domain::new_bulk_id(),
         organisation_id: acc.organisation_id,
         account_pk: acc.id,
         currency: "XOF".into(),
-        total_amount: 300,
-        total_count: 2,
+        total_amount: 600,
+        total_count: 3,
         state: domain::BulkState::Processing.into(),
         file_sha256: "x".into(),
         file_name: None,
@@ -334,7 +348,17 @@ async fn resolve_unknown(backend: Backend) {
             next_lookup_at: at,
         },
     };
-    settle_batch(&mut c, &[unknown(claimed[0].id), unknown(claimed[1].id)]).unwrap();
+    settle_batch(
+        &mut c,
+        &[
+            unknown(claimed[0].id),
+            unknown(claimed[1].id),
+            unknown(claimed[2].id),
+        ],
+    )
+    .unwrap();
+    // Row 1 is parked for an operator (its lookups gave up); rows 2 and 3 are still looked up.
+    assert!(db::queries::sweep::park_unknown(&mut c, claimed[0].id, "needs an operator").unwrap());
     drop(c);
 
     // CNSS now holds a run: seed-demo refuses to add known passwords or money to it.
@@ -342,46 +366,101 @@ async fn resolve_unknown(backend: Backend) {
     assert_eq!(code(&out), 2, "{}", text(&out));
     assert!(text(&out).contains("holds payment runs"), "{}", text(&out));
 
+    // The switch: row 1 committed, row 2 aborted by the payee FSP (…5105), row 3 never seen.
+    let sim = Simulator::start(SimConfig::default(), "127.0.0.1:0")
+        .await
+        .unwrap();
+    let sdk = sdk::SdkClient::new(&sim.base_url(), std::time::Duration::from_secs(5)).unwrap();
+    let policy = |amount| sdk::QuotePolicy {
+        expected_amount_minor: amount,
+        exponent: 0,
+        max_payee_fee_minor: 0,
+    };
+    for (row, payee) in [(&claimed[0], "22890123456"), (&claimed[1], "22890125105")] {
+        let req = sdk::TransferRequest::send(
+            row.transfer_id.clone(),
+            row.mojaloop_transfer_id.clone(),
+            sdk::Party::new("MSISDN", "22890000001"),
+            sdk::Party::new("MSISDN", payee),
+            "XOF",
+            row.amount,
+            0,
+        );
+        sdk.execute(&req, &policy(row.amount)).await;
+    }
+    let sim_url = sim.base_url();
+    let with_switch = [("SCHEME_ADAPTER_URL", sim_url.as_str())];
+    let resolve = |args: &[&str]| {
+        let mut all = vec!["resolve"];
+        all.extend_from_slice(args);
+        run_with(&db, &all, None, None, &with_switch)
+    };
     let id1 = claimed[0].mojaloop_transfer_id.clone();
     let id2 = claimed[1].mojaloop_transfer_id.clone();
-    let out = run(
+    let id3 = claimed[2].mojaloop_transfer_id.clone();
+
+    // The switch committed row 1: FAILED contradicts it (exit 5), even with --force.
+    for extra in [&[][..], &["--force"][..]] {
+        let mut args = vec!["--transfer", id1.as_str(), "--outcome", "FAILED"];
+        args.extend_from_slice(extra);
+        let out = resolve(&args);
+        assert_eq!(code(&out), 5, "{}", text(&out));
+        assert!(text(&out).contains("contradicts the switch"), "{}", text(&out));
+        assert!(text(&out).contains("COMMITTED"), "{}", text(&out));
+    }
+    // A switch that cannot answer confirms nothing: refused without --force.
+    let out = run_with(
         &db,
         &["resolve", "--transfer", &id1, "--outcome", "COMPLETED"],
         None,
         None,
+        &[("SCHEME_ADAPTER_URL", "http://127.0.0.1:9"), ("ADAPTER_TIMEOUT", "2s")],
     );
+    assert_eq!(code(&out), 5, "{}", text(&out));
+    assert!(text(&out).contains("cannot confirm"), "{}", text(&out));
+    let out = resolve(&["--transfer", &id1, "--outcome", "COMPLETED"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
-    let out = run(
-        &db,
-        &[
-            "resolve",
-            "--transfer",
-            &id2,
-            "--outcome",
-            "FAILED",
-            "--reason",
-            "switch says aborted",
-        ],
-        None,
-        None,
-    );
+    assert!(text(&out).contains("COMMITTED"), "{}", text(&out));
+
+    // Row 2 is still under automatic lookup: refused unless --force; the switch aborted it, so
+    // COMPLETED is refused even with --force, and FAILED goes through.
+    let out = resolve(&["--transfer", &id2, "--outcome", "FAILED"]);
+    assert_eq!(code(&out), 5, "{}", text(&out));
+    assert!(text(&out).contains("looked up automatically"), "{}", text(&out));
+    let out = resolve(&["--transfer", &id2, "--outcome", "COMPLETED", "--force"]);
+    assert_eq!(code(&out), 5, "{}", text(&out));
+    assert!(text(&out).contains("ABORTED"), "{}", text(&out));
+    let out = resolve(&[
+        "--transfer",
+        &id2,
+        "--outcome",
+        "FAILED",
+        "--reason",
+        "switch says aborted",
+        "--force",
+    ]);
     assert_eq!(code(&out), 0, "{}", text(&out));
+
+    // Row 3 never reached the switch: COMPLETED would invent a payment.
+    let out = resolve(&["--transfer", &id3, "--outcome", "COMPLETED", "--force"]);
+    assert_eq!(code(&out), 5, "{}", text(&out));
+    assert!(text(&out).contains("no such transfer"), "{}", text(&out));
+    let mut c = pool.get().unwrap();
+    assert_eq!(transfers::get(&mut c, claimed[2].id).unwrap().status, "UNKNOWN");
+    drop(c);
+    sim.stop().await;
+
     // Already final now: refused, nothing moves twice.
-    let out = run(
-        &db,
-        &["resolve", "--transfer", &id1, "--outcome", "FAILED"],
-        None,
-        None,
-    );
+    let out = resolve(&["--transfer", &id1, "--outcome", "FAILED"]);
     assert_eq!(code(&out), 2, "{}", text(&out));
 
     let mut c = pool.get().unwrap();
     let b = bulks::get(&mut c, bulk.id).unwrap();
-    assert_eq!(b.state, "PARTIALLY_COMPLETED");
+    assert_eq!(b.state, "PROCESSING", "row 3 is still open");
     let r2 = transfers::get(&mut c, claimed[1].id).unwrap();
     assert_eq!(r2.error_code.as_deref(), Some("RESOLVED_BY_OPERATOR"));
     let a = accounts::get(&mut c, acc.id).unwrap();
-    assert_eq!(a.reserved, 0);
+    assert_eq!(a.reserved, 300, "row 3 stays UNKNOWN, its money reserved");
     assert_eq!(a.balance, acc.balance - 100);
     let t = ledger::totals(&mut c, acc.id).unwrap();
     assert_eq!(
@@ -403,6 +482,11 @@ async fn resolve_unknown(backend: Backend) {
     assert_eq!(failed["status"], "FAILED");
     assert_eq!(failed["reason"], "switch says aborted");
     assert_eq!(failed["bulkTransferId"], bulk.bulk_id.as_str());
+    assert_eq!(failed["switch"], "ABORTED");
+    assert_eq!(failed["forced"], true);
+    let completed: serde_json::Value = serde_json::from_str(&events[1].details).unwrap();
+    assert_eq!(completed["switch"], "COMMITTED");
+    assert_eq!(completed["forced"], false);
 }
 
 both_backends!(admin_commands, seeding_is_idempotent, resolve_unknown);

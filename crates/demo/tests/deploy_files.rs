@@ -134,6 +134,20 @@ fn compose_file_has_the_production_topology() {
         yml.matches("healthcheck:").count() >= 4,
         "healthchecks missing"
     );
+    // Issue 16 item 10: the workers accept parties and quotes themselves, so MAX_PAYEE_FEE is
+    // applied before money moves; the adapter and the simulator halt for that acceptance.
+    for needle in [
+        "ADAPTER_ACCEPT_MODE: ${ADAPTER_ACCEPT_MODE:-manual}",
+        "AUTO_ACCEPT_PARTY: \"false\"",
+        "AUTO_ACCEPT_QUOTES: \"false\"",
+        "SIM_AUTO_ACCEPT: ${SIM_AUTO_ACCEPT:-false}",
+    ] {
+        assert!(yml.contains(needle), "{needle:?} missing from docker-compose.yml");
+    }
+    assert!(
+        !yml.contains("AUTO_ACCEPT_QUOTES: \"true\""),
+        "the adapter must not accept quotes itself"
+    );
 }
 
 #[test]

@@ -5,10 +5,9 @@
 use anyhow::Context;
 use db::models::{NewAccount, NewUser, now};
 use db::queries::audit::{self, Actor, NewAuditEvent};
-use db::queries::settle::{Resolution, SettleItem, settle_batch};
-use db::queries::{accounts, bulks, orgs, transfers, users};
-use db::{DbConn, DbError};
-use domain::{AuditAction, Currency, PartyIdType, Role, TransferStatus};
+use db::queries::{accounts, bulks, orgs, users};
+use db::DbConn;
+use domain::{AuditAction, Currency, PartyIdType, Role};
 use serde_json::json;
 
 use super::{CliError, Command, conflict_or, usage};
@@ -51,11 +50,6 @@ pub(super) fn admin(
             &party_identifier,
         )?,
         Command::Credit { account_id, amount } => credit(c, &account_id, amount)?,
-        Command::Resolve {
-            transfer,
-            completed,
-            reason,
-        } => resolve(c, &transfer, completed, reason)?,
         Command::SetPolicy {
             org,
             approval,
@@ -74,13 +68,13 @@ pub(super) fn admin(
         Command::SeedDemo => seed(c, pool, cost)?,
         Command::SetWebhookSecret { org } => set_webhook_secret(c, &org)?,
         Command::AuditVerify { expect } => super::audit::verify(c, expect)?,
-        Command::Serve | Command::Help | Command::OpenApi => {}
+        Command::Serve | Command::Help | Command::OpenApi | Command::Resolve { .. } => {}
     }
     Ok(())
 }
 
 /// An event of the command line.
-fn cli_event(action: AuditAction, subject: &str, org: i64) -> NewAuditEvent {
+pub(super) fn cli_event(action: AuditAction, subject: &str, org: i64) -> NewAuditEvent {
     NewAuditEvent::new(action, Actor::Cli, subject).in_org(org)
 }
 
@@ -221,62 +215,6 @@ fn credit(c: &mut DbConn, account_id: &str, amount: i64) -> Result<(), CliError>
         a.balance,
         a.currency,
         a.available()
-    );
-    Ok(())
-}
-
-fn resolve(
-    c: &mut DbConn,
-    transfer: &str,
-    completed: bool,
-    reason: Option<String>,
-) -> Result<(), CliError> {
-    let row = transfers::find_by_mojaloop_id(c, transfer)
-        .context("reading transfers")?
-        .ok_or_else(|| usage(format!("no transfer with Mojaloop id {transfer:?}")))?;
-    if row.status != TransferStatus::Unknown.as_str() {
-        return Err(usage(format!(
-            "transfer {transfer} is {}, not UNKNOWN: nothing to resolve",
-            row.status
-        )));
-    }
-    let bulk = bulks::get(c, row.bulk_pk).context("reading the run")?;
-    let resolution = if completed {
-        Resolution::Completed
-    } else {
-        Resolution::Failed {
-            code: "RESOLVED_BY_OPERATOR".into(),
-            message: reason
-                .clone()
-                .unwrap_or_else(|| "resolved as failed by an operator".into()),
-        }
-    };
-    let item = SettleItem {
-        transfer_pk: row.id,
-        resolution,
-    };
-    let settle = |c: &mut DbConn| -> Result<_, DbError> {
-        settle_batch(c, &[item])?;
-        transfers::get(c, row.id)
-    };
-    let event = |after: &db::models::Transfer| {
-        cli_event(
-            AuditAction::TransferResolved,
-            transfer,
-            bulk.organisation_id,
-        )
-        .details(json!({
-            "status": after.status.as_str(),
-            "reason": reason,
-            "bulkTransferId": bulk.bulk_id,
-            "transferId": after.transfer_id,
-            "amount": after.amount,
-        }))
-    };
-    let after = audit::recorded(c, settle, event).context("settling")?;
-    println!(
-        "transfer {transfer} ({}) is now {}",
-        after.transfer_id, after.status
     );
     Ok(())
 }

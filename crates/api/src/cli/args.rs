@@ -18,8 +18,10 @@ pub const USAGE: &str = "usage:
   gateway-api set-policy --org <name> [--approval off|required] [--approval-threshold <minor units>|none]
               [--period-guard off|on] [--verification off|report|exclude]
                                            change an organisation's payment-run controls
-  gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
-                                           settle an UNKNOWN row after checking the switch
+  gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>] [--force]
+                                           settle an UNKNOWN row: asks the switch first (SCHEME_ADAPTER_URL)
+                                           and refuses an outcome it contradicts (exit 5); --force: also a
+                                           row still under automatic lookup, or a switch that cannot answer
   gateway-api set-webhook-secret --org <name>
                                            generate the organisation's webhook signing secret
                                            (printed once; replaces the previous one)
@@ -82,6 +84,8 @@ pub enum Command {
         completed: bool,
         /// Why (kept as the error message of a FAILED row).
         reason: Option<String>,
+        /// `--force`: settle a row the workers still look up, or without the switch's answer.
+        force: bool,
     },
     /// Change an organisation's policy (fields not given keep their value).
     SetPolicy {
@@ -126,6 +130,10 @@ pub enum CliError {
     /// The audit chain does not check out (which event, and why).
     #[error("{0}")]
     ChainBroken(String),
+    /// Refused on the facts: the switch contradicts the outcome, or the row is not the operator's
+    /// to settle yet.
+    #[error("{0}")]
+    Refused(String),
     /// Anything else.
     #[error("{0:#}")]
     Failed(#[from] anyhow::Error),
@@ -139,6 +147,7 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::AlreadyExists(_) => 3,
             CliError::ChainBroken(_) => 4,
+            CliError::Refused(_) => 5,
         }
     }
 }
@@ -348,7 +357,12 @@ where
             })
         }
         "resolve" => {
-            let mut f = flags(rest, &["transfer", "outcome", "reason"])?;
+            let force = rest.iter().filter(|a| *a == "--force").count();
+            if force > 1 {
+                return Err(usage("--force given twice"));
+            }
+            let rest: Vec<String> = rest.iter().filter(|a| *a != "--force").cloned().collect();
+            let mut f = flags(&rest, &["transfer", "outcome", "reason"])?;
             let completed = match take(&mut f, "outcome")?.to_ascii_uppercase().as_str() {
                 "COMPLETED" => true,
                 "FAILED" => false,
@@ -358,6 +372,7 @@ where
                 transfer: take(&mut f, "transfer")?,
                 completed,
                 reason: f.remove("reason"),
+                force: force == 1,
             })
         }
         other => Err(usage(format!("unknown command {other:?}"))),

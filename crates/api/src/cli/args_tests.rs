@@ -134,3 +134,32 @@ fn refuses_bad_lines() {
     let err = parse_args(["create-user", "--password", "x"]).unwrap_err();
     assert!(err.to_string().contains("never given as a flag"));
 }
+
+#[test]
+fn resolve_takes_force_anywhere_once() {
+    let parsed = |args: &[&str]| parse_args(args.iter().copied());
+    let want = |force| Command::Resolve {
+        transfer: "t-1".into(),
+        completed: false,
+        reason: None,
+        force,
+    };
+    assert_eq!(
+        parsed(&["resolve", "--transfer", "t-1", "--outcome", "failed"]).unwrap(),
+        want(false)
+    );
+    assert_eq!(
+        parsed(&["resolve", "--force", "--transfer", "t-1", "--outcome", "FAILED"]).unwrap(),
+        want(true)
+    );
+    let twice = parsed(&[
+        "resolve",
+        "--force",
+        "--transfer",
+        "t-1",
+        "--outcome",
+        "FAILED",
+        "--force",
+    ]);
+    assert!(matches!(twice, Err(CliError::Usage(_))), "{twice:?}");
+}

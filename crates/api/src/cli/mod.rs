@@ -8,7 +8,7 @@
 //! gateway-api create-account --org <name> --account-id <id> --currency XOF \
 //!             --party-id-type MSISDN --party-identifier 22890000000
 //! gateway-api credit --account-id <id> --amount <minor units>
-//! gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>]
+//! gateway-api resolve --transfer <mojaloopTransferId> --outcome COMPLETED|FAILED [--reason <text>] [--force]
 //! gateway-api seed-demo --demo
 //! gateway-api audit verify [--expect <id>:<hash>]
 //! gateway-api openapi
@@ -19,11 +19,13 @@
 //!
 //! A user's password is read from `ADMIN_PASSWORD` or else from the first line of standard input,
 //! never from a flag (flags end up in shell history and process listings). Exit codes: 0 done,
-//! 1 failure, 2 usage error, 3 the thing to create already exists, 4 the audit chain is broken.
+//! 1 failure, 2 usage error, 3 the thing to create already exists, 4 the audit chain is broken,
+//! 5 refused on the facts (`resolve` against the switch's answer, see [`resolve`]).
 
 mod admin;
 mod args;
 mod audit;
+mod resolve;
 
 use std::io::BufRead;
 
@@ -86,6 +88,28 @@ pub async fn run(cmd: Command, env: &Env<'_>) -> Result<(), CliError> {
                 .context("serialising the OpenAPI document")?;
             println!("{doc}");
             Ok(())
+        }
+        Command::Resolve {
+            transfer,
+            completed,
+            reason,
+            force,
+        } => {
+            let url = env.string("DATABASE_URL", "sqlite://data/gateway.db");
+            let adapter = resolve::Adapter {
+                url: env.string("SCHEME_ADAPTER_URL", "http://127.0.0.1:4001"),
+                timeout: env
+                    .duration("ADAPTER_TIMEOUT", std::time::Duration::from_secs(60))
+                    .context("ADAPTER_TIMEOUT")?,
+            };
+            let pool = connect_database(&url, 2).await?;
+            let req = resolve::Request {
+                transfer,
+                completed,
+                reason,
+                force,
+            };
+            resolve::run(pool, adapter, req).await
         }
         other => {
             let url = env.string("DATABASE_URL", "sqlite://data/gateway.db");
