@@ -387,6 +387,26 @@ async fn period_guard(backend: Backend) {
         .map(|r| r["repeatInPeriod"].as_bool().unwrap())
         .collect();
     assert_eq!(flags, vec![false, true]);
+    // A row flagged by a worker for a payee fee above MAX_PAYEE_FEE says so (issue 16 item 10).
+    let bulk_id = body["bulkTransferId"].as_str().unwrap().to_string();
+    let pool = app.pool.clone();
+    let bid = bulk_id.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = pool.get().unwrap();
+        let b = db::queries::bulks::find(&mut c, &bid).unwrap().unwrap();
+        let rows = db::queries::transfers::page(&mut c, b.id, None, None, 10).unwrap();
+        assert!(db::queries::transfers::flag_fee_above_limit(&mut c, rows[1].id).unwrap());
+    })
+    .await
+    .unwrap();
+    let view = status(&app, &manager, &bulk_id).await;
+    let fees: Vec<bool> = view["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["feeAboveLimit"].as_bool().unwrap())
+        .collect();
+    assert_eq!(fees, vec![false, true]);
     // Period filter of the list.
     let list = json_of(
         app.get(&manager, "/api/bulk-transfers?period=2026-12")

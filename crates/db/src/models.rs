@@ -409,6 +409,9 @@ pub struct Transfer {
     pub party_lease_until: Option<NaiveDateTime>,
     /// When the lookup answered.
     pub party_checked_at: Option<NaiveDateTime>,
+    /// COMPLETED with a payee fee above `MAX_PAYEE_FEE`, taken by a quote the adapter accepted
+    /// itself (see `sdk::Outcome::Completed`).
+    pub fee_above_limit: bool,
 }
 
 /// Insert form of [`Transfer`].

@@ -125,6 +125,7 @@ diesel::table! {
         party_retry_at -> Nullable<Timestamp>,
         party_lease_until -> Nullable<Timestamp>,
         party_checked_at -> Nullable<Timestamp>,
+        fee_above_limit -> Bool,
     }
 }
 

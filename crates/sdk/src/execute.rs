@@ -129,9 +129,10 @@ impl SdkClient {
             match (resp.current_state.as_str(), step) {
                 (state::COMPLETED, Step::Post | Step::AcceptParty) => {
                     self.disprove_manual("a transfer completed without our quote acceptance");
-                    return completed(&resp);
+                    // The adapter accepted the quote itself: say if its fee broke the policy.
+                    return completed(&resp, fee_breach(&resp, req, policy).err());
                 }
-                (state::COMPLETED, _) => return completed(&resp),
+                (state::COMPLETED, _) => return completed(&resp, None),
                 (state::ERROR_OCCURRED | state::ABORTED, _) => return failed(&resp),
                 (state::WAITING_FOR_PARTY_ACCEPTANCE, Step::Post) => {
                     if let Some(check) = party_check {
@@ -182,7 +183,7 @@ impl SdkClient {
     }
 }
 
-fn completed(resp: &TransferResponse) -> Outcome {
+fn completed(resp: &TransferResponse, fee_above_limit: Option<String>) -> Outcome {
     let switch_state = resp
         .fulfil
         .as_ref()
@@ -192,7 +193,7 @@ fn completed(resp: &TransferResponse) -> Outcome {
         Some(transfer_state::ABORTED) => Outcome::Unknown {
             reason: "adapter answered COMPLETED with an ABORTED fulfil".to_string(),
         },
-        _ => Outcome::Completed,
+        _ => Outcome::Completed { fee_above_limit },
     }
 }
 
@@ -241,24 +242,36 @@ pub fn check_quote(
             transfer.amount, transfer.currency
         ));
     }
-    if let Some(fee) = &body.payee_fsp_fee {
-        let max = format!(
-            "{} {}",
+    fee_breach(resp, req, policy).map_err(|why| format!("quote refused: {why}"))
+}
+
+/// `Err` naming the fee when the quote's `payeeFspFee` (absent = 0) exceeds the policy's maximum
+/// (or is in another currency); `Ok` without a quote, which carries no fee to judge.
+fn fee_breach(
+    resp: &TransferResponse,
+    req: &TransferRequest,
+    policy: &QuotePolicy,
+) -> Result<(), String> {
+    let Some(fee) = resp
+        .quote_response
+        .as_ref()
+        .and_then(|q| q.body.payee_fsp_fee.as_ref())
+    else {
+        return Ok(());
+    };
+    match minor_in(fee, &req.currency, policy.exponent) {
+        Some(minor) if minor <= policy.max_payee_fee_minor => Ok(()),
+        _ => Err(format!(
+            "payeeFspFee {} {} exceeds the allowed maximum {} {} \
+             (transferAmount {} {})",
+            fee.amount,
+            fee.currency,
             format_amount(policy.max_payee_fee_minor, policy.exponent),
+            req.currency,
+            format_amount(policy.expected_amount_minor, policy.exponent),
             req.currency
-        );
-        match minor_in(fee, &req.currency, policy.exponent) {
-            Some(minor) if minor <= policy.max_payee_fee_minor => {}
-            _ => {
-                return Err(format!(
-                    "quote refused: payeeFspFee {} {} exceeds the allowed maximum {max} \
-                     (transferAmount {expected})",
-                    fee.amount, fee.currency
-                ));
-            }
-        }
+        )),
     }
-    Ok(())
 }
 
 fn minor_in(money: &Money, currency: &str, exponent: u32) -> Option<i64> {

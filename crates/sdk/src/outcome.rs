@@ -53,7 +53,12 @@ pub enum CallResult {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Money moved (`COMPLETED`).
-    Completed,
+    Completed {
+        /// Set when the adapter accepted the quote itself (auto-accept) and that quote's
+        /// `payeeFspFee` exceeds the policy's maximum: the money moved with a fee the gateway would
+        /// have refused. Says which fee and which maximum.
+        fee_above_limit: Option<String>,
+    },
     /// Certainly not completed: `ERROR_OCCURRED`/`ABORTED`, a 400, a 5xx carrying an FSPIOP error, or
     /// a quote the gateway refused (`code == "QUOTE_REFUSED"`). Money did not move.
     Failed {

@@ -31,7 +31,15 @@ fn manual() -> SimConfig {
 /// `Completed`, `Failed <code>`, `NotSent`, `Unknown`.
 fn outcome_name(o: &Outcome) -> String {
     match o {
-        Outcome::Completed => "Completed".to_string(),
+        Outcome::Completed {
+            fee_above_limit: None,
+        } => "Completed".to_string(),
+        Outcome::Completed {
+            fee_above_limit: Some(why),
+        } => {
+            assert!(why.contains("exceeds the allowed maximum"), "{why}");
+            "Completed fee_above_limit".to_string()
+        }
         Outcome::Failed { code, .. } => format!("Failed {code}"),
         Outcome::NotSent { .. } => "NotSent".to_string(),
         Outcome::NotPrepared { code, .. } => format!("NotPrepared {code}"),
@@ -101,8 +109,9 @@ async fn every_rule_with_auto_accept() {
             ("22890120505", "Unknown", "Committed"),
             ("22890120500", "Unknown", "NotFound"),
             ("22890120999", "Unknown", "NotFound"),
-            // The adapter accepts the fee itself: the money moved.
-            ("22890120777", "Completed", "Committed"),
+            // The adapter accepts the fee itself: the money moved, with a fee above the policy's
+            // maximum, which the outcome says.
+            ("22890120777", "Completed fee_above_limit", "Committed"),
         ],
         policy(),
     )
@@ -149,7 +158,7 @@ async fn fee_within_the_policy_is_accepted() {
     let mut p = policy();
     p.max_payee_fee_minor = 100;
     let outcome = sdk.execute(&request("22890120777"), &p).await;
-    assert_eq!(outcome, Outcome::Completed);
+    assert_eq!(outcome, Outcome::Completed { fee_above_limit: None });
     sim.stop().await;
 }
 
@@ -190,7 +199,7 @@ async fn zero_decimal_currency_round_trip() {
         exponent: 0,
         max_payee_fee_minor: 0,
     };
-    assert_eq!(sdk.execute(&req, &p).await, Outcome::Completed);
+    assert_eq!(sdk.execute(&req, &p).await, Outcome::Completed { fee_above_limit: None });
     sim.stop().await;
 }
 
@@ -268,7 +277,7 @@ async fn the_observer_times_every_call() {
     let req = request("22890000001");
     assert!(matches!(
         sdk.execute(&req, &policy()).await,
-        Outcome::Completed
+        Outcome::Completed { .. }
     ));
     sdk.get_transfer(&req.transfer_id).await;
     sdk.get_party("MSISDN", "22890000001").await;

@@ -120,7 +120,7 @@ async fn canned_answers_classify_end_to_end() {
             .execute(&request("1"), &policy())
             .await;
         let got = match &outcome {
-            Outcome::Completed => "Completed".to_string(),
+            Outcome::Completed { .. } => "Completed".to_string(),
             Outcome::Failed { code, .. } => format!("Failed {code}"),
             Outcome::NotSent { .. } => "NotSent".to_string(),
             Outcome::NotPrepared { code, .. } => format!("NotPrepared {code}"),
@@ -145,7 +145,7 @@ async fn manual_flow_accepts_party_then_quote() {
     .await;
     let req = request("27720000001");
     let outcome = client(&server.base_url()).execute(&req, &policy()).await;
-    assert_eq!(outcome, Outcome::Completed);
+    assert_eq!(outcome, Outcome::Completed { fee_above_limit: None });
     let seen = server.requests();
     let lines: Vec<_> = seen.iter().map(|s| s.line.as_str()).collect();
     let put = format!("PUT /transfers/{}", req.transfer_id);
@@ -214,7 +214,7 @@ async fn quote_with_a_fee_above_the_maximum_is_refused() {
     let mut p = policy();
     p.max_payee_fee_minor = 125;
     let outcome = client(&server.base_url()).execute(&request("1"), &p).await;
-    assert_eq!(outcome, Outcome::Completed);
+    assert_eq!(outcome, Outcome::Completed { fee_above_limit: None });
 }
 
 #[tokio::test]
@@ -349,7 +349,9 @@ async fn manual_mode_makes_failures_before_the_quote_acceptance_certain() {
     let sdk = client(&server.base_url()).with_accept_mode(AcceptMode::Manual);
     assert_eq!(
         sdk.execute(&request("1"), &policy()).await,
-        Outcome::Completed
+        Outcome::Completed {
+            fee_above_limit: None
+        }
     );
     assert_eq!(sdk.accept_mode(), AcceptMode::Auto);
     let outcome = sdk.execute(&request("27720000001"), &policy()).await;

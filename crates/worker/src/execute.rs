@@ -73,8 +73,14 @@ pub async fn execute(
     };
     drop(permit);
     let latency_ms = started.elapsed().as_millis() as u64;
+    if let Outcome::Completed {
+        fee_above_limit: Some(why),
+    } = &outcome
+    {
+        flag_fee_above_limit(&ctx, &bulk.bulk_id, &row, why).await;
+    }
     let resolution = match &outcome {
-        Outcome::Completed => Resolution::Completed,
+        Outcome::Completed { .. } => Resolution::Completed,
         Outcome::Failed { code, message } => Resolution::Failed {
             code: code.clone(),
             message: message.clone(),
@@ -96,6 +102,26 @@ pub async fn execute(
         transfer_pk: row.id,
         resolution,
     });
+}
+
+/// A payment the adapter completed with a payee fee above `MAX_PAYEE_FEE` (it accepted the quote
+/// itself): logged at error and flagged on the row, which is COMPLETED all the same — the money
+/// moved. Run with `ADAPTER_ACCEPT_MODE=manual` and the adapter's auto-accept off to refuse such
+/// quotes before anything moves.
+async fn flag_fee_above_limit(ctx: &WorkerCtx, bulk_id: &str, row: &Transfer, why: &str) {
+    tracing::error!(
+        bulk_id, transfer_id = %row.transfer_id, mojaloop_transfer_id = %row.mojaloop_transfer_id,
+        detail = why,
+        "payment completed with a payee fee above MAX_PAYEE_FEE: the adapter accepted the quote \
+         itself (AUTO_ACCEPT_QUOTES); the row is flagged feeAboveLimit"
+    );
+    let pk = row.id;
+    if let Err(e) = ctx
+        .db(move |c| db::queries::transfers::flag_fee_above_limit(c, pk))
+        .await
+    {
+        tracing::error!(transfer_id = %row.transfer_id, error = %e, "could not flag feeAboveLimit");
+    }
 }
 
 /// For a row whose payee was verified: the check of the party the adapter resolves when it halts
@@ -156,7 +182,7 @@ fn verified_party_check(row: &Transfer) -> Option<Box<sdk::PartyCheck>> {
 /// may be push-back; completed transfers are latency samples; definitive refusals say nothing.
 fn feedback(outcome: &Outcome) -> Feedback {
     match outcome {
-        Outcome::Completed => Feedback::Answered,
+        Outcome::Completed { .. } => Feedback::Answered,
         Outcome::Failed { .. } => Feedback::Neutral,
         Outcome::NotSent { .. } | Outcome::NotPrepared { .. } | Outcome::Unknown { .. } => {
             Feedback::Overload
@@ -205,7 +231,7 @@ pub const MAX_RESEND_BACKOFF: Duration = Duration::from_secs(60);
 
 fn log_outcome(bulk_id: &str, row: &Transfer, outcome: &Outcome, latency_ms: u64) {
     let (kind, code, detail) = match outcome {
-        Outcome::Completed => ("COMPLETED", "", ""),
+        Outcome::Completed { .. } => ("COMPLETED", "", ""),
         Outcome::Failed { code, message } => ("FAILED", code.as_str(), message.as_str()),
         Outcome::Unknown { reason } => ("UNKNOWN", "", reason.as_str()),
         Outcome::NotSent { reason } => ("NOT_SENT", "", reason.as_str()),
@@ -214,7 +240,7 @@ fn log_outcome(bulk_id: &str, row: &Transfer, outcome: &Outcome, latency_ms: u64
         }
     };
     match outcome {
-        Outcome::Completed | Outcome::Failed { .. } => tracing::info!(
+        Outcome::Completed { .. } | Outcome::Failed { .. } => tracing::info!(
             bulk_id, transfer_id = %row.transfer_id, mojaloop_transfer_id = %row.mojaloop_transfer_id,
             outcome = kind, error_code = code, latency_ms, detail, "transfer outcome"
         ),

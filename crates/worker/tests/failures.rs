@@ -183,6 +183,38 @@ async fn manual_acceptance_and_fee_refused() {
     h.cleanup().await;
 }
 
+/// With the adapter accepting quotes itself, a payee fee above MAX_PAYEE_FEE cannot be refused: the
+/// row is COMPLETED (the money moved) and flagged `fee_above_limit`; the others are not flagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn auto_accepted_fee_above_the_limit_is_flagged() {
+    let mut h = Harness::new(Backend::Sqlite, true, SimConfig::default()).await;
+    let (stop, task) = h.start_worker(h.settings(&[("MAX_PAYEE_FEE", "0")]));
+    let rows = vec![
+        ("MSISDN", "22890000021".to_string(), 5000),
+        ("MSISDN", "22890000777".to_string(), 6000), // the quote carries a payee fee
+    ];
+    let bulk = h.submit(&rows).await;
+    let done = h.wait_final(bulk.id, Duration::from_secs(30)).await;
+    assert_eq!(done.state, "COMPLETED");
+    let flags: Vec<(String, String, bool)> = h
+        .rows(bulk.id)
+        .into_iter()
+        .map(|r| (r.party_identifier, r.status.to_string(), r.fee_above_limit))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("22890000021".to_string(), "COMPLETED".to_string(), false),
+            ("22890000777".to_string(), "COMPLETED".to_string(), true),
+        ]
+    );
+    let acc = h.assert_ledger_balanced();
+    assert_eq!((acc.reserved, acc.balance), (0, BALANCE - 11_000));
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    h.cleanup().await;
+}
+
 /// A row the switch cannot account for stays UNKNOWN after UNKNOWN_MAX_AGE: its money stays
 /// reserved, lookups stop, and the bulk does not pretend to be final.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

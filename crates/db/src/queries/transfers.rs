@@ -112,6 +112,15 @@ pub fn claim(conn: &mut DbConn, bulk_pk: i64, limit: i64) -> DbResult<Vec<Transf
     Ok(rows)
 }
 
+/// Flags a row whose quote, accepted by the adapter itself, carried a payee fee above the
+/// gateway's maximum (`fee_above_limit`). Independent of the row's status and of settlement.
+pub fn flag_fee_above_limit(conn: &mut DbConn, transfer_pk: i64) -> DbResult<bool> {
+    let n = diesel::update(t::individual_transfers.find(transfer_pk))
+        .set(t::fee_above_limit.eq(true))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// By the UUID sent to the adapter (operators find rows by what the switch shows them).
 pub fn find_by_mojaloop_id(conn: &mut DbConn, mojaloop_id: &str) -> DbResult<Option<Transfer>> {
     Ok(t::individual_transfers

@@ -351,6 +351,10 @@ pub struct TransferView {
     /// When a row waiting to be sent again (after a failure before the prepare) is due.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<DateTime<Utc>>,
+    /// The payment completed with a payee fee above the gateway's `MAX_PAYEE_FEE`: the adapter
+    /// accepted the quote itself (its auto-accept on). The money moved; take it up with the
+    /// payee's FSP.
+    pub fee_above_limit: bool,
 }
 
 impl TransferView {
@@ -375,6 +379,7 @@ impl TransferView {
                 .retry_at
                 .filter(|_| *t.status == domain::TransferStatus::Pending)
                 .map(utc),
+            fee_above_limit: t.fee_above_limit,
         }
     }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE individual_transfers DROP COLUMN fee_above_limit;
