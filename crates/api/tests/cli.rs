@@ -285,10 +285,10 @@ async fn seeding_is_idempotent(backend: Backend) {
 /// client the workers use) has been asked: anything but UNKNOWN is refused, a row still under
 /// automatic lookup needs `--force`, and an outcome the switch contradicts is refused even then.
 async fn resolve_unknown(backend: Backend) {
-    use simulator::{SimConfig, Simulator};
     use db::models::{NewBulk, NewTransfer, now};
     use db::queries::settle::{Resolution, SettleItem, settle_batch};
     use db::queries::{bulks, ledger, transfers};
+    use simulator::{SimConfig, Simulator};
     let db = test_db(backend).await;
     let pool = db.pool();
     seed_demo(&pool, 4).unwrap();
@@ -405,7 +405,11 @@ async fn resolve_unknown(backend: Backend) {
         args.extend_from_slice(extra);
         let out = resolve(&args);
         assert_eq!(code(&out), 5, "{}", text(&out));
-        assert!(text(&out).contains("contradicts the switch"), "{}", text(&out));
+        assert!(
+            text(&out).contains("contradicts the switch"),
+            "{}",
+            text(&out)
+        );
         assert!(text(&out).contains("COMMITTED"), "{}", text(&out));
     }
     // A switch that cannot answer confirms nothing: refused without --force.
@@ -414,7 +418,10 @@ async fn resolve_unknown(backend: Backend) {
         &["resolve", "--transfer", &id1, "--outcome", "COMPLETED"],
         None,
         None,
-        &[("SCHEME_ADAPTER_URL", "http://127.0.0.1:9"), ("ADAPTER_TIMEOUT", "2s")],
+        &[
+            ("SCHEME_ADAPTER_URL", "http://127.0.0.1:9"),
+            ("ADAPTER_TIMEOUT", "2s"),
+        ],
     );
     assert_eq!(code(&out), 5, "{}", text(&out));
     assert!(text(&out).contains("cannot confirm"), "{}", text(&out));
@@ -426,7 +433,11 @@ async fn resolve_unknown(backend: Backend) {
     // COMPLETED is refused even with --force, and FAILED goes through.
     let out = resolve(&["--transfer", &id2, "--outcome", "FAILED"]);
     assert_eq!(code(&out), 5, "{}", text(&out));
-    assert!(text(&out).contains("looked up automatically"), "{}", text(&out));
+    assert!(
+        text(&out).contains("looked up automatically"),
+        "{}",
+        text(&out)
+    );
     let out = resolve(&["--transfer", &id2, "--outcome", "COMPLETED", "--force"]);
     assert_eq!(code(&out), 5, "{}", text(&out));
     assert!(text(&out).contains("ABORTED"), "{}", text(&out));
@@ -446,7 +457,10 @@ async fn resolve_unknown(backend: Backend) {
     assert_eq!(code(&out), 5, "{}", text(&out));
     assert!(text(&out).contains("no such transfer"), "{}", text(&out));
     let mut c = pool.get().unwrap();
-    assert_eq!(transfers::get(&mut c, claimed[2].id).unwrap().status, "UNKNOWN");
+    assert_eq!(
+        transfers::get(&mut c, claimed[2].id).unwrap().status,
+        "UNKNOWN"
+    );
     drop(c);
     sim.stop().await;
 

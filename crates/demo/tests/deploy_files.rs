@@ -142,7 +142,10 @@ fn compose_file_has_the_production_topology() {
         "AUTO_ACCEPT_QUOTES: \"false\"",
         "SIM_AUTO_ACCEPT: ${SIM_AUTO_ACCEPT:-false}",
     ] {
-        assert!(yml.contains(needle), "{needle:?} missing from docker-compose.yml");
+        assert!(
+            yml.contains(needle),
+            "{needle:?} missing from docker-compose.yml"
+        );
     }
     assert!(
         !yml.contains("AUTO_ACCEPT_QUOTES: \"true\""),

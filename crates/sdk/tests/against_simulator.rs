@@ -158,7 +158,12 @@ async fn fee_within_the_policy_is_accepted() {
     let mut p = policy();
     p.max_payee_fee_minor = 100;
     let outcome = sdk.execute(&request("22890120777"), &p).await;
-    assert_eq!(outcome, Outcome::Completed { fee_above_limit: None });
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            fee_above_limit: None
+        }
+    );
     sim.stop().await;
 }
 
@@ -199,7 +204,12 @@ async fn zero_decimal_currency_round_trip() {
         exponent: 0,
         max_payee_fee_minor: 0,
     };
-    assert_eq!(sdk.execute(&req, &p).await, Outcome::Completed { fee_above_limit: None });
+    assert_eq!(
+        sdk.execute(&req, &p).await,
+        Outcome::Completed {
+            fee_above_limit: None
+        }
+    );
     sim.stop().await;
 }
 

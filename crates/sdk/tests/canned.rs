@@ -145,7 +145,12 @@ async fn manual_flow_accepts_party_then_quote() {
     .await;
     let req = request("27720000001");
     let outcome = client(&server.base_url()).execute(&req, &policy()).await;
-    assert_eq!(outcome, Outcome::Completed { fee_above_limit: None });
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            fee_above_limit: None
+        }
+    );
     let seen = server.requests();
     let lines: Vec<_> = seen.iter().map(|s| s.line.as_str()).collect();
     let put = format!("PUT /transfers/{}", req.transfer_id);
@@ -214,7 +219,12 @@ async fn quote_with_a_fee_above_the_maximum_is_refused() {
     let mut p = policy();
     p.max_payee_fee_minor = 125;
     let outcome = client(&server.base_url()).execute(&request("1"), &p).await;
-    assert_eq!(outcome, Outcome::Completed { fee_above_limit: None });
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            fee_above_limit: None
+        }
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! PostgreSQL becomes unreachable during a running bulk (a proxy between the binaries and the
 //! server is cut): the API answers 503 on writes and on readiness meanwhile, then recovers; the
-//! workers pause and resume without losing results already received from the adapter.
+//! workers pause and resume without losing results already received from the adapter. A worker
+//! told to stop meanwhile exits within `SHUTDOWN_TIMEOUT` all the same (issue 16 item 11); the rows
+//! it could not commit are recovered by lookup, never POSTed again.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -38,6 +40,10 @@ async fn postgres_unreachable_then_back() {
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
+    // SIGTERM one worker while the database is away: it cannot commit what it holds, and stops
+    // within SHUTDOWN_TIMEOUT (10 s here) anyway, with exit code 0.
+    let stopping = Instant::now();
+    run.stack.workers[1].signal("TERM");
     let ready = api.http.get(api.url("/health/ready")).send().await.unwrap();
     let body = check_error(ready, Some(503), Some("not_ready"))
         .await
@@ -46,6 +52,17 @@ async fn postgres_unreachable_then_back() {
     let live = api.http.get(api.url("/health/live")).send().await.unwrap();
     assert_eq!(live.status(), 200, "the process itself stays alive");
 
+    let exit = run.stack.workers[1]
+        .wait_exit(Duration::from_secs(14))
+        .await
+        .expect(
+            "a worker told to stop while PostgreSQL is away did not exit within SHUTDOWN_TIMEOUT",
+        );
+    assert_eq!(exit.code(), Some(0), "exit status after SIGTERM: {exit:?}");
+    assert!(
+        stopping.elapsed() < OUTAGE,
+        "the worker stopped only after the database came back"
+    );
     let (answer, answered_at) = write.await.unwrap();
     assert!(
         answered_at < cut_at + OUTAGE,
@@ -55,6 +72,7 @@ async fn postgres_unreachable_then_back() {
     let posts_during = run.posts();
     tokio::time::sleep(OUTAGE.saturating_sub(cut_at.elapsed())).await;
     run.stack.pg_proxy.as_ref().unwrap().restore();
+    run.stack.spawn_workers(1);
 
     // Back: readiness and writes recover within seconds.
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -1,4 +1,5 @@
-//! `gateway-worker`: configuration from the environment, then [`worker::run`] until SIGTERM/Ctrl-C.
+//! `gateway-worker`: configuration from the environment, then [`worker::run`] until SIGTERM/Ctrl-C;
+//! the process exits within `SHUTDOWN_TIMEOUT` (plus a second) of the signal, database or not.
 
 use common::env::Env;
 use std::sync::Arc;
@@ -8,8 +9,21 @@ use worker::{JobSource, WorkerDeps, WorkerSettings};
 /// Jobs fetched per poll of each queue.
 const FETCH_BATCH: usize = 2;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// How long the runtime waits, once [`worker::run`] has returned, for blocking database calls
+/// still running (a pool checkout waits up to its connection timeout): the stop stays bounded by
+/// `SHUTDOWN_TIMEOUT` plus this.
+const BLOCKING_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let result = rt.block_on(run());
+    rt.shutdown_timeout(BLOCKING_GRACE);
+    result
+}
+
+async fn run() -> anyhow::Result<()> {
     let settings = match WorkerSettings::from_env(&Env::process()) {
         Ok(s) => s,
         Err(e) => {

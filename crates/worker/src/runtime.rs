@@ -192,11 +192,15 @@ pub async fn run(
 
     let mut stopped = stop_rx.clone();
     let _ = stopped.wait_for(|s| *s).await;
+    // Everything from here is bounded by SHUTDOWN_TIMEOUT, even with the database away (the
+    // settler then retries forever): what is not committed by the deadline is left PROCESSING or
+    // UNKNOWN and recovered by the next worker's sweep and lookups, never re-POSTed.
+    let deadline = tokio::time::Instant::now() + grace;
     let finish = async {
         let _ = a.await;
         let _ = b.await;
     };
-    if tokio::time::timeout(grace, finish).await.is_err() {
+    if tokio::time::timeout_at(deadline, finish).await.is_err() {
         tracing::warn!("shutdown grace period over; unfinished rows will be recovered by lookup");
     }
     sweep.abort();
@@ -205,9 +209,20 @@ pub async fn run(
         h.task.abort();
     }
     drop(ctx);
-    settler.flush().await;
+    let committed = tokio::time::timeout_at(deadline, settler.flush())
+        .await
+        .is_ok();
     drop(settler);
-    let _ = tokio::time::timeout(Duration::from_secs(10), settler_task).await;
+    if !committed
+        || tokio::time::timeout_at(deadline, settler_task)
+            .await
+            .is_err()
+    {
+        tracing::error!(
+            "SHUTDOWN_TIMEOUT reached before every result was committed (is the database \
+             reachable?): those rows stay PROCESSING and are recovered by lookup"
+        );
+    }
     tracing::info!("worker stopped");
     Ok(())
 }

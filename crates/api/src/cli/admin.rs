@@ -3,10 +3,10 @@
 //! one event right after them.
 
 use anyhow::Context;
+use db::DbConn;
 use db::models::{NewAccount, NewUser, now};
 use db::queries::audit::{self, Actor, NewAuditEvent};
 use db::queries::{accounts, bulks, orgs, users};
-use db::DbConn;
 use domain::{AuditAction, Currency, PartyIdType, Role};
 use serde_json::json;
 

@@ -149,7 +149,15 @@ fn resolve_takes_force_anywhere_once() {
         want(false)
     );
     assert_eq!(
-        parsed(&["resolve", "--force", "--transfer", "t-1", "--outcome", "FAILED"]).unwrap(),
+        parsed(&[
+            "resolve",
+            "--force",
+            "--transfer",
+            "t-1",
+            "--outcome",
+            "FAILED"
+        ])
+        .unwrap(),
         want(true)
     );
     let twice = parsed(&[
