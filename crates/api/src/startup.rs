@@ -84,6 +84,25 @@ pub async fn connect_database(url: &str, size: u32) -> anyhow::Result<DbPool> {
     .context("database set-up task")?
 }
 
+/// Measures the database's clock again every [`db::clock::RESYNC_EVERY`]: token times, throttle
+/// windows and every expiry the API compares are on it ([`db::clock`]).
+async fn keep_database_clock(pool: DbPool) {
+    let mut tick = tokio::time::interval(db::clock::RESYNC_EVERY);
+    tick.tick().await; // connect measured it already
+    loop {
+        tick.tick().await;
+        let pool = pool.clone();
+        let res = tokio::task::spawn_blocking(move || {
+            let mut c = pool.get()?;
+            db::clock::sync(&mut c)
+        })
+        .await;
+        if let Ok(Err(e)) = res {
+            tracing::warn!(error = %e, "measuring the database's clock failed; keeping the last offset");
+        }
+    }
+}
+
 /// A bound, not yet running, HTTP server.
 pub struct Application {
     port: u16,
@@ -112,6 +131,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
         let origins = std::sync::Arc::new(settings.cors_allowed_origins.clone());
+        tokio::spawn(keep_database_clock(deps.pool.clone()));
         // One bus subscription per process, shared by every stream.
         let hub = crate::stream::ProgressHub::start(deps.bus.clone(), deps.pool.clone());
         let tickets = crate::stream::TicketKeys::new(&settings.jwt_secret, &settings.jwt_issuer);

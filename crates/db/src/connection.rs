@@ -86,14 +86,15 @@ fn check_postgres(url: &str) -> Result<(), DbError> {
     if Backend::from_url(url) != Backend::Postgres {
         return Ok(());
     }
-    <PgConnection as diesel::Connection>::establish(url)
-        .map(drop)
-        .map_err(|e| {
-            DbError::Pool(format!(
-                "cannot connect to PostgreSQL: {}",
-                e.to_string().trim_end()
-            ))
-        })
+    let mut conn = <PgConnection as diesel::Connection>::establish(url).map_err(|e| {
+        DbError::Pool(format!(
+            "cannot connect to PostgreSQL: {}",
+            e.to_string().trim_end()
+        ))
+    })?;
+    // The same connection measures the database's clock, which every age and expiry uses.
+    crate::clock::sync_pg(&mut conn)?;
+    Ok(())
 }
 
 /// [`connect`] with r2d2's `min_idle`: `None` opens all `size` connections up front (binaries),

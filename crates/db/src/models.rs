@@ -483,10 +483,9 @@ pub struct NewLedgerEntry {
 }
 
 /// Current UTC time as stored in the database (microsecond precision on both backends).
+/// On the database's clock: see [`crate::clock`].
 pub fn now() -> NaiveDateTime {
-    let t = chrono::Utc::now().naive_utc();
-    // Truncate to microseconds so a value read back equals the value written on both backends.
-    t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
+    crate::clock::now()
 }
 
 /// One event for a run's `callback_url`, in the outbox until delivered or given up.

@@ -7,7 +7,8 @@
 //! 4. every 10 minutes, expired token revocations, used stream tickets and day-old login attempts
 //!    are purged.
 //!
-//! Each step runs even when another one failed.
+//! Each step runs even when another one failed. Every minute a pass first measures the database's
+//! clock again ([`db::clock`]): every age compared here is on it, whatever this host's clock says.
 
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 use db::models::{Transfer, now};
@@ -54,6 +55,10 @@ pub async fn run_loop(ctx: WorkerCtx) {
 /// the pass reports an error naming the steps that failed.
 pub async fn sweep_once(ctx: &WorkerCtx) -> anyhow::Result<()> {
     let mut failed = Vec::new();
+    if let Err(e) = ctx.db(db::clock::sync_when_due).await {
+        tracing::warn!(error = %e, "sweep: measuring the database's clock failed");
+        failed.push("clock");
+    }
     if let Err(e) = start_scheduled(ctx).await {
         tracing::warn!(error = %e, "sweep: starting scheduled runs failed");
         failed.push("scheduled runs");

@@ -11,10 +11,22 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 fn spawn_worker(h: &Harness, name: &str) -> Child {
+    spawn_worker_in(h, name, Command::new(env!("CARGO_BIN_EXE_gateway-worker")))
+}
+
+/// The worker with its host clock `offset` off (libfaketime's `faketime`, e.g. `-1h`; the
+/// monotonic clock stays real so timers behave).
+fn spawn_worker_skewed(h: &Harness, name: &str, offset: &str) -> Child {
+    let mut cmd = Command::new("faketime");
+    cmd.args(["-f", offset, env!("CARGO_BIN_EXE_gateway-worker")])
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    spawn_worker_in(h, name, cmd)
+}
+
+fn spawn_worker_in(h: &Harness, name: &str, mut cmd: Command) -> Child {
     let log = std::fs::File::create(std::env::temp_dir().join(format!("{}{name}.log", h.prefix)))
         .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_gateway-worker"))
-        .env("DATABASE_URL", &h.db.url)
+    cmd.env("DATABASE_URL", &h.db.url)
         .env("REDIS_URL", redis_url())
         .env("REDIS_PREFIX", &h.prefix)
         .env("SCHEME_ADAPTER_URL", h.sim.base_url())
@@ -29,7 +41,7 @@ fn spawn_worker(h: &Harness, name: &str) -> Child {
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
-        .unwrap()
+        .expect("starting the worker (faketime comes from Debian's package faketime)")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -131,5 +143,44 @@ async fn sigterm_finishes_in_flight_and_exits_zero() {
     assert_eq!(h.assert_ledger_balanced().reserved, 0);
     b.kill().unwrap();
     b.wait().unwrap();
+    h.cleanup().await;
+}
+
+/// A worker whose host clock runs an hour behind recovers a dead worker's claims within seconds
+/// all the same: every age it compares (here a claim's, against `STALLED_AFTER` and the adapter
+/// timeouts) is on the database's clock (issue 16 item 6). On its own clock the claims would look
+/// an hour younger than they are, and the rows would stay PROCESSING, their money reserved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_an_hour_behind_recovers_lost_claims_on_the_database_clock() {
+    let h = Harness::new(Backend::Postgres, true, SimConfig::default()).await;
+    let rows: Vec<_> = (0..20).map(|i| ("MSISDN", msisdn(i), 500)).collect();
+    let bulk = h.submit(&rows).await;
+    // A worker claimed every row (now, on the database's clock) and died before sending any.
+    {
+        let mut c = h.pool.get().unwrap();
+        let claimed = db::queries::transfers::claim(&mut c, bulk.id, 100).unwrap();
+        assert_eq!(claimed.len(), 20);
+    }
+    let mut w = spawn_worker_skewed(&h, "behind", "-1h");
+    // Lost after ADAPTER_TIMEOUT × 2 + NOT_SENT_RETRY_FOR + STALLED_AFTER = 8 s, then UNKNOWN,
+    // looked up, never seen by the switch: FAILED once TRANSFER_EXPIRY has passed (not sent again:
+    // the adapter's expiry, 60 s by default, is longer than this TRANSFER_EXPIRY).
+    let done = h.wait_final(bulk.id, Duration::from_secs(45)).await;
+    assert_eq!(done.state, "FAILED", "{done:?}");
+    assert!(
+        h.rows(bulk.id)
+            .iter()
+            .all(|r| r.error_code.as_deref() == Some("NOT_FOUND_AFTER_EXPIRY")),
+        "{:?}",
+        h.rows(bulk.id).first()
+    );
+    assert_eq!(
+        h.sim.counters().total_posts,
+        0,
+        "a claimed row is never sent by the sweep"
+    );
+    assert_eq!(h.assert_ledger_balanced().reserved, 0);
+    w.kill().unwrap();
+    w.wait().unwrap();
     h.cleanup().await;
 }

@@ -97,8 +97,10 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[issuer]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "sub"]);
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
+        // `exp` and `nbf` are checked in `verify` against the database's clock, which every API
+        // process shares, rather than this host's (see `db::clock`).
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.leeway = LEEWAY_SECS;
         JwtKeys {
             encoding: EncodingKey::from_secret(secret.expose().as_bytes()),
@@ -112,7 +114,7 @@ impl JwtKeys {
 
     /// The claims of a new token of type `typ` for this user, valid from now.
     pub fn claims(&self, user_id: i64, org: i64, role: Role, typ: TokenType) -> Claims {
-        let now = chrono::Utc::now().timestamp();
+        let now = db::clock::unix_now();
         let ttl = match typ {
             TokenType::Access => self.access_ttl,
             TokenType::Refresh => self.refresh_ttl,
@@ -163,6 +165,19 @@ impl JwtKeys {
                 tracing::debug!(error = %e, "token refused");
                 ApiError::invalid_token("the token is invalid or expired")
             })?;
+        let now = db::clock::unix_now();
+        let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(0);
+        if data.claims.exp.saturating_add(leeway) < now
+            || data.claims.nbf.saturating_sub(leeway) > now
+        {
+            tracing::debug!(
+                exp = data.claims.exp,
+                nbf = data.claims.nbf,
+                now,
+                "token refused: outside its validity"
+            );
+            return Err(ApiError::invalid_token("the token is invalid or expired"));
+        }
         if data.claims.typ != expected {
             return Err(ApiError::invalid_token("wrong token type"));
         }

@@ -48,6 +48,8 @@ impl TicketKeys {
         validation.set_issuer(&[issuer]);
         validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
         validation.leeway = 0;
+        // Checked in `verify` on the database's clock (see `db::clock`).
+        validation.validate_exp = false;
         TicketKeys {
             enc: EncodingKey::from_secret(secret.expose().as_bytes()),
             dec: DecodingKey::from_secret(secret.expose().as_bytes()),
@@ -71,7 +73,7 @@ impl TicketKeys {
             jti: uuid::Uuid::new_v4().to_string(),
             aud: AUDIENCE.to_string(),
             iss: self.issuer.clone(),
-            exp: chrono::Utc::now().timestamp() + TICKET_TTL_SECS,
+            exp: db::clock::unix_now() + TICKET_TTL_SECS,
             fam: fam.map(str::to_string),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.enc)
@@ -84,5 +86,6 @@ impl TicketKeys {
         jsonwebtoken::decode::<TicketClaims>(token, &self.dec, &self.validation)
             .ok()
             .map(|d| d.claims)
+            .filter(|c| c.exp >= db::clock::unix_now())
     }
 }

@@ -117,7 +117,7 @@ impl Sender {
             builder = builder.resolve_to_addrs(host, addrs);
         }
         let client = builder.build()?;
-        let t = chrono::Utc::now().timestamp();
+        let t = db::clock::unix_now();
         let signature = domain::webhook::sign(secret, t, d.payload.as_bytes());
         let res = client
             .post(url.clone())

@@ -144,7 +144,9 @@ fn report(bulk: &Bulk, txs: Vec<Pain002Transaction>) -> Result<Pain002Report, Ap
     };
     Ok(Pain002Report {
         message_id: report_message_id(bulk),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        created_at: db::models::now()
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         original_message_id: bulk.msg_id.clone(),
         bulk_id: bulk.bulk_id.clone(),
         original_message_name: name,
