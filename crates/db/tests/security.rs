@@ -36,46 +36,39 @@ fn revocations(backend: Backend) {
     assert!(security::revoke_token(&mut c, "jti-1", t + minutes(60)).unwrap());
 }
 
+/// A success clears its login name's attempts and everybody's records older than the cut-off.
 fn login_failures(backend: Backend) {
     let mut tdb = test_db(backend);
     let mut c = tdb.conn().unwrap();
     let t = now();
     for m in [10, 5, 1] {
-        security::record_login_failure(&mut c, "awa", t - minutes(m)).unwrap();
+        security::record_login_attempt(&mut c, "awa", t - minutes(m)).unwrap();
     }
-    security::record_login_failure(&mut c, "moussa", t - minutes(20)).unwrap();
-    security::record_login_failure(&mut c, "moussa", t - minutes(2)).unwrap();
-
+    security::record_login_attempt(&mut c, "moussa", t - minutes(20)).unwrap();
+    security::record_login_attempt(&mut c, "moussa", t - minutes(2)).unwrap();
+    let count = |c: &mut db::DbConn, who: &str, since| {
+        security::other_attempts_since(c, who, 0, since).unwrap()
+    };
     assert_eq!(
-        security::login_failures_since(&mut c, "awa", t - minutes(6)).unwrap(),
-        (2, Some(t - minutes(5)))
+        count(&mut c, "awa", t - minutes(6)),
+        (2, Some(t - minutes(1)))
     );
     assert_eq!(
-        security::login_failures_since(&mut c, "awa", t - minutes(60)).unwrap(),
-        (3, Some(t - minutes(10)))
+        count(&mut c, "awa", t - minutes(60)),
+        (3, Some(t - minutes(1)))
     );
-    assert_eq!(
-        security::login_failures_since(&mut c, "awa", t).unwrap(),
-        (0, None)
-    );
-    assert_eq!(
-        security::login_failures_since(&mut c, "nobody", t - minutes(60)).unwrap(),
-        (0, None)
-    );
+    assert_eq!(count(&mut c, "awa", t), (0, None));
+    assert_eq!(count(&mut c, "nobody", t - minutes(60)), (0, None));
     // Exact boundary counts (`>=`).
     assert_eq!(
-        security::login_failures_since(&mut c, "awa", t - minutes(1)).unwrap(),
+        count(&mut c, "awa", t - minutes(1)),
         (1, Some(t - minutes(1)))
     );
 
-    // Clearing awa also forgets everybody's records older than the cut-off.
     security::clear_login_failures(&mut c, "awa", t - minutes(15)).unwrap();
+    assert_eq!(count(&mut c, "awa", t - minutes(60)), (0, None));
     assert_eq!(
-        security::login_failures_since(&mut c, "awa", t - minutes(60)).unwrap(),
-        (0, None)
-    );
-    assert_eq!(
-        security::login_failures_since(&mut c, "moussa", t - minutes(60)).unwrap(),
+        count(&mut c, "moussa", t - minutes(60)),
         (1, Some(t - minutes(2)))
     );
 }

@@ -35,14 +35,6 @@ pub fn purge_revoked(conn: &mut DbConn, now: NaiveDateTime) -> DbResult<usize> {
     Ok(diesel::delete(rt::revoked_tokens.filter(rt::expires_at.lt(now))).execute(conn)?)
 }
 
-/// Records one failed login for `username`.
-pub fn record_login_failure(conn: &mut DbConn, username: &str, at: NaiveDateTime) -> DbResult<()> {
-    diesel::insert_into(lf::login_failures)
-        .values((lf::username.eq(username), lf::failed_at.eq(at)))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Records one login attempt under `key` (before its password is checked); returns its id.
 pub fn record_login_attempt(conn: &mut DbConn, key: &str, at: NaiveDateTime) -> DbResult<i64> {
     Ok(diesel::insert_into(lf::login_failures)
@@ -75,24 +67,6 @@ pub fn other_attempts_since(
 pub fn forget_login_attempt(conn: &mut DbConn, id: i64) -> DbResult<()> {
     diesel::delete(lf::login_failures.filter(lf::id.eq(id))).execute(conn)?;
     Ok(())
-}
-
-/// Failed logins for `username` since `since`, and the oldest of them (for `Retry-After`).
-pub fn login_failures_since(
-    conn: &mut DbConn,
-    username: &str,
-    since: NaiveDateTime,
-) -> DbResult<(i64, Option<NaiveDateTime>)> {
-    let q = lf::login_failures
-        .filter(lf::username.eq(username))
-        .filter(lf::failed_at.ge(since));
-    let count: i64 = q.count().get_result(conn)?;
-    let oldest: Option<NaiveDateTime> = q
-        .select(lf::failed_at)
-        .order(lf::failed_at.asc())
-        .first(conn)
-        .optional()?;
-    Ok((count, oldest))
 }
 
 /// Clears the failures of `username` (after a successful login) and every record older than `before`.
