@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use db::queries::bulks;
 use db::{Backend, DbConn, DbPool};
-use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
