@@ -23,6 +23,8 @@ pub async fn run(bins: &Bins, opts: &Opts) -> anyhow::Result<Report> {
     let rows = opts.rows.unwrap_or(100_000);
     let repeat = opts.repeat.unwrap_or(3);
     let mut report = Report::default();
+    // (backend, CSV median, pain.001 median) of this invocation, for the ratio between backends.
+    let mut medians: Vec<(Backend, f64, f64)> = Vec::new();
     for backend in opts.backends(&[Backend::Postgres, Backend::Sqlite]) {
         let name = format!("ingest {}", backend_name(backend));
         eprintln!("== {name}: {rows} rows × {repeat} uploads");
@@ -105,6 +107,7 @@ pub async fn run(bins: &Bins, opts: &Opts) -> anyhow::Result<Report> {
                 if cpu.disturbed() { ", DISTURBED" } else { "" }
             ),
         );
+        medians.push((backend, median, xml_median));
         report.details.push(serde_json::json!({
             "variant": name, "rows": rows, "upload_secs": secs,
             "median_secs": median, "pain001_upload_secs": xml_secs,
@@ -112,7 +115,39 @@ pub async fn run(bins: &Bins, opts: &Opts) -> anyhow::Result<Report> {
             "cpu": cpu,
         }));
     }
+    backend_ratio(&mut report, rows, &medians);
     Ok(report)
+}
+
+/// PostgreSQL's medians ÷ SQLite's, both measured in this invocation (so on the same machine in
+/// the same state: the absolute seconds move with the machine by a third between days, the ratio
+/// much less). Issue 18 accepts PostgreSQL's CSV upload at ≤ 2 s or ≤ 1.1 × SQLite's.
+fn backend_ratio(report: &mut Report, rows: usize, medians: &[(Backend, f64, f64)]) {
+    let of = |b: Backend| medians.iter().find(|m| m.0 == b);
+    let (Some(pg), Some(lite)) = (of(Backend::Postgres), of(Backend::Sqlite)) else {
+        return;
+    };
+    let csv = pg.1 / lite.1;
+    report.check(
+        "ingest pg ÷ sqlite",
+        &format!(
+            "{} rows CSV: PostgreSQL ÷ SQLite upload → 202 (medians, same run)",
+            thousands(rows as f64)
+        ),
+        format!("{csv:.2} × ({:.2} s ÷ {:.2} s)", pg.1, lite.1),
+        "≤ 1.1 × (or PostgreSQL ≤ 2 s)",
+        csv <= 1.1 || pg.1 <= TARGET_SECS,
+    );
+    report.info(
+        "ingest pg ÷ sqlite",
+        "pain.001: PostgreSQL ÷ SQLite upload → 202 (medians, same run)",
+        format!("{:.2} × ({:.2} s ÷ {:.2} s)", pg.2 / lite.2, pg.2, lite.2),
+    );
+    report.details.push(serde_json::json!({
+        "variant": "ingest pg ÷ sqlite",
+        "csv_ratio": csv,
+        "pain001_ratio": pg.2 / lite.2,
+    }));
 }
 
 /// Uploads `rows` rows wrong in every cell; returns seconds to the 422, the answer's size and the

@@ -2,10 +2,15 @@
 
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{
+    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection,
+    R2D2Connection,
+};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use std::time::Duration;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::error::DbError;
 
@@ -42,9 +47,100 @@ impl Backend {
 }
 
 /// The pool type the binaries share.
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type DbPool = Pool<Manager>;
 /// A connection taken from the pool.
-pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<Manager>;
+
+thread_local! {
+    /// Whether a statement on this thread failed because its connection was lost, since the last
+    /// connection this thread gave back to the pool.
+    static LOST: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Called where a diesel error becomes a [`DbError`]: the connection used on this thread was
+/// lost. diesel does not always mark such a connection broken itself (a statement that fails
+/// while being prepared leaves its transaction manager untouched), so [`Manager::has_broken`]
+/// checks it when it comes back.
+pub(crate) fn note_lost_connection() {
+    LOST.with(|l| l.set(true));
+}
+
+/// How long after a broken connection came back to the pool every checkout is tested.
+const SUSPECT_FOR: Duration = Duration::from_secs(10);
+
+/// The pool's connection manager: diesel's, with the test on checkout (a `SELECT 1` round trip
+/// before every use) skipped while no connection has broken.
+///
+/// A connection the server dropped (restart, `pg_terminate_backend`, a proxy's idle timeout) is
+/// not tested before use: its next statement fails with a `ClosedConnection` or
+/// `UnableToSendCommand` error ([`DbError::is_unavailable`]: the API answers 503, a job is
+/// retried). When it comes back to the pool, `has_broken` finds it broken — diesel's own check
+/// (its transaction manager in error), or, after such an error on the thread that used it
+/// ([`note_lost_connection`]), a ping that fails — and r2d2 drops it and opens a fresh one. When the server went away, the other idle connections are
+/// most likely dead too: for [`SUSPECT_FOR`] after a broken connection came back, every checkout
+/// is tested again, so those are found and replaced by the ping instead of each failing a request.
+/// A dropped server therefore costs the statements in flight at that moment, not one failure per
+/// pooled connection, and a healthy pool pays no round trip per checkout.
+#[derive(Debug)]
+pub struct Manager {
+    inner: ConnectionManager<DbConn>,
+    /// Origin of `suspect_until_ms`.
+    started: Instant,
+    /// Until when (ms after `started`) checkouts are tested; 0 = never since start.
+    suspect_until_ms: AtomicU64,
+}
+
+impl Manager {
+    fn new(url: String) -> Manager {
+        Manager {
+            inner: ConnectionManager::new(url),
+            started: Instant::now(),
+            suspect_until_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn suspicious(&self) -> bool {
+        self.now_ms() < self.suspect_until_ms.load(Ordering::Relaxed)
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, diesel::r2d2::Error> {
+        self.inner.connect()
+    }
+
+    /// Called on every checkout (`test_on_check_out`); a round trip only while suspicious.
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if self.suspicious() {
+            conn.ping().map_err(diesel::r2d2::Error::QueryError)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// diesel's check (no round trip: the transaction manager's state), then, only when a
+    /// statement on this thread lost its connection since the last return, a ping to confirm it
+    /// (a lost flag from another connection costs one round trip, never a good connection). A
+    /// broken connection makes the next checkouts tested.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        let lost = LOST.with(|l| l.replace(false));
+        let broken = self.inner.has_broken(conn) || (lost && conn.ping().is_err());
+        if broken {
+            let until = self
+                .now_ms()
+                .saturating_add(u64::try_from(SUSPECT_FOR.as_millis()).unwrap_or(u64::MAX));
+            self.suspect_until_ms.fetch_max(until, Ordering::Relaxed);
+        }
+        broken
+    }
+}
 
 /// Turns `sqlite://path` into the path diesel expects; other URLs pass through.
 pub fn normalise_url(url: &str) -> String {
@@ -101,10 +197,12 @@ fn check_postgres(url: &str) -> Result<(), DbError> {
 /// `Some(n)` opens `n` and the rest on demand (tests, which would otherwise hold 16 PostgreSQL
 /// connections per throw-away database and exhaust the server's `max_connections`).
 pub(crate) fn build_pool(url: &str, size: u32, min_idle: Option<u32>) -> Result<DbPool, DbError> {
-    let manager = ConnectionManager::<DbConn>::new(normalise_url(url));
+    let manager = Manager::new(normalise_url(url));
     Pool::builder()
         .max_size(size.max(1))
         .min_idle(min_idle)
+        // `Manager::is_valid` decides whether a checkout costs a round trip (normally not).
+        .test_on_check_out(true)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)

@@ -125,7 +125,19 @@ impl From<DieselError> for DbError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 DbError::Conflict(info.message().to_string())
             }
-            other => DbError::Query(other),
+            other => {
+                if matches!(
+                    other,
+                    DieselError::DatabaseError(
+                        DatabaseErrorKind::ClosedConnection
+                            | DatabaseErrorKind::UnableToSendCommand,
+                        _
+                    )
+                ) {
+                    crate::connection::note_lost_connection();
+                }
+                DbError::Query(other)
+            }
         }
     }
 }

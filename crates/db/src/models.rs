@@ -414,9 +414,12 @@ pub struct Transfer {
     pub fee_above_limit: bool,
 }
 
-/// Insert form of [`Transfer`].
+/// Insert form of [`Transfer`]. `None` is written as NULL, not as the column's DEFAULT (both
+/// are NULL here): `COPY` has no DEFAULT, and diesel's `copy_from(..).from_insertable(..)` needs
+/// every field to be a plain bound value.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = individual_transfers)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewTransfer {
     /// Owning bulk (set by `create_bulk`).
     pub bulk_pk: i64,
