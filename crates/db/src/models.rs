@@ -234,6 +234,9 @@ pub struct Bulk {
     pub msg_name_id: Option<String>,
     /// The `PmtInf` blocks of a pain.001 upload, as stored (see [`Bulk::payment_blocks`]).
     pub payment_blocks: Option<String>,
+    /// Highest row id handed out for a first send by a range claim (0: none yet). A row at or
+    /// below it still PENDING with no `retry_at` is in flight (see `queries::transfers::claim`).
+    pub claimed_through: i64,
 }
 
 impl Bulk {
@@ -412,6 +415,16 @@ pub struct Transfer {
     /// COMPLETED with a payee fee above `MAX_PAYEE_FEE`, taken by a quote the adapter accepted
     /// itself (see `sdk::Outcome::Completed`).
     pub fee_above_limit: bool,
+}
+
+impl Transfer {
+    /// Whether the row was handed out by a range claim of its run (whose `claimed_through` is
+    /// given) and has no outcome yet: PENDING on disk, PROCESSING for the state machine.
+    pub fn in_flight_by_range(&self, claimed_through: i64) -> bool {
+        *self.status == domain::TransferStatus::Pending
+            && self.retry_at.is_none()
+            && self.id <= claimed_through
+    }
 }
 
 /// Insert form of [`Transfer`]. `None` is written as NULL, not as the column's DEFAULT (both

@@ -84,6 +84,7 @@ diesel::table! {
         msg_id -> Nullable<Text>,
         msg_name_id -> Nullable<Text>,
         payment_blocks -> Nullable<Text>,
+        claimed_through -> BigInt,
     }
 }
 
@@ -193,7 +194,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    transfer_claims (id) {
+        id -> BigInt,
+        bulk_pk -> BigInt,
+        first_id -> BigInt,
+        last_id -> BigInt,
+        claimed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(individual_transfers -> bulk_transfers (bulk_pk));
+diesel::joinable!(transfer_claims -> bulk_transfers (bulk_pk));
 diesel::joinable!(period_claims -> bulk_transfers (bulk_pk));
 
 diesel::table! {
@@ -246,6 +258,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bulk_transfers,
     individual_transfers,
     period_claims,
+    transfer_claims,
     ledger_entries,
     revoked_tokens,
     login_failures,

@@ -207,6 +207,15 @@ fn close_unsent(c: &mut DbConn, bulk: &Bulk) -> DbResult<()> {
     TransferStatus::Pending
         .transition(TransferStatus::Cancelled)
         .map_err(DbError::Transition)?;
+    // Rows handed out by range stay PENDING on disk: a run any row was handed out of has started
+    // (read after the caller's UPDATE of the run row, so a range claim cannot slip in between).
+    let through: i64 = crate::schema::bulk_transfers::table
+        .find(bulk.id)
+        .select(crate::schema::bulk_transfers::claimed_through)
+        .first(c)?;
+    if through > 0 {
+        return Err(DbError::AlreadyStarted);
+    }
     let at = now();
     let n = diesel::update(
         t::individual_transfers

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use crate::connection::DbConn;
 use crate::error::{DbError, DbResult};
 use crate::models::{NewLedgerEntry, now};
+use crate::queries::transfers::{coalesce, in_flight_by_range};
 use crate::queries::{accounts, period, webhooks};
 use crate::schema::bulk_transfers::dsl as b;
 use crate::schema::individual_transfers::dsl as t;
@@ -119,7 +120,16 @@ fn not_from(to: TransferStatus) -> Vec<&'static str> {
         .collect()
 }
 
-/// The statuses a row may become `to` from, as a filter.
+/// `attempt_count` after an outcome: a row sent by range claim (still PENDING) counts its attempt
+/// now; a row claimed one by one counted it at its claim.
+fn attempt_counted() -> diesel::dsl::Eq<t::attempt_count, diesel::expression::SqlLiteral<diesel::sql_types::Integer>> {
+    t::attempt_count.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
+        "attempt_count + CASE WHEN status = 'PENDING' THEN 1 ELSE 0 END",
+    ))
+}
+
+/// The statuses a row may become `to` from, as a filter. A row in flight by range claim is
+/// PENDING on disk and PROCESSING in the state machine: each filter adds [`in_flight_by_range`].
 fn from(to: TransferStatus) -> Vec<&'static str> {
     TransferStatus::sources(to)
         .into_iter()
@@ -149,9 +159,15 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
         let rows: Vec<(i64, i64, i64)> = diesel::update(
             t::individual_transfers
                 .filter(t::id.eq_any(&completed))
-                .filter(t::status.ne_all(not_from(TransferStatus::Completed))),
+                .filter(
+                    t::status
+                        .ne_all(not_from(TransferStatus::Completed))
+                        .or(in_flight_by_range()),
+                ),
         )
         .set((
+            attempt_counted(),
+            t::first_attempt_at.eq(coalesce(t::first_attempt_at, at)),
             t::status.eq(TransferStatus::Completed.as_str()),
             t::completed_at.eq(Some(at)),
             t::updated_at.eq(at),
@@ -176,9 +192,15 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 let row: Option<(i64, i64, i64)> = diesel::update(
                     t::individual_transfers
                         .find(item.transfer_pk)
-                        .filter(t::status.ne_all(not_from(TransferStatus::Failed))),
+                        .filter(
+                            t::status
+                                .ne_all(not_from(TransferStatus::Failed))
+                                .or(in_flight_by_range()),
+                        ),
                 )
                 .set((
+                    attempt_counted(),
+                    t::first_attempt_at.eq(coalesce(t::first_attempt_at, at)),
                     t::status.eq(TransferStatus::Failed.as_str()),
                     t::error_code.eq(Some(code.as_str())),
                     t::error_message.eq(Some(message.as_str())),
@@ -203,9 +225,15 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 diesel::update(
                     t::individual_transfers
                         .find(item.transfer_pk)
-                        .filter(t::status.eq_any(from(TransferStatus::Unknown))),
+                        .filter(
+                            t::status
+                                .eq_any(from(TransferStatus::Unknown))
+                                .or(in_flight_by_range()),
+                        ),
                 )
                 .set((
+                    attempt_counted(),
+                    t::first_attempt_at.eq(coalesce(t::first_attempt_at, at)),
                     t::status.eq(TransferStatus::Unknown.as_str()),
                     t::error_message.eq(Some(reason.as_str())),
                     t::next_lookup_at.eq(Some(*next_lookup_at)),
@@ -227,11 +255,19 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 diesel::update(
                     t::individual_transfers
                         .find(item.transfer_pk)
-                        .filter(t::status.eq(TransferStatus::Processing.as_str())),
+                        .filter(
+                            t::status
+                                .eq(TransferStatus::Processing.as_str())
+                                .or(in_flight_by_range()),
+                        ),
                 )
                 .set((
+                    attempt_counted(),
+                    t::first_attempt_at.eq(coalesce(t::first_attempt_at, at)),
                     t::status.eq(TransferStatus::Pending.as_str()),
                     t::error_message.eq(Some(reason.as_str())),
+                    // Handed back: due at once, and no longer in flight by range.
+                    t::retry_at.eq(Some(at)),
                     t::claimed_at.eq(None::<NaiveDateTime>),
                     t::updated_at.eq(at),
                 ))
@@ -245,9 +281,15 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 diesel::update(
                     t::individual_transfers
                         .find(item.transfer_pk)
-                        .filter(t::status.eq_any(from(TransferStatus::Pending))),
+                        .filter(
+                            t::status
+                                .eq_any(from(TransferStatus::Pending))
+                                .or(in_flight_by_range()),
+                        ),
                 )
                 .set((
+                    attempt_counted(),
+                    t::first_attempt_at.eq(coalesce(t::first_attempt_at, at)),
                     t::status.eq(TransferStatus::Pending.as_str()),
                     t::error_code.eq(Some(code.as_str())),
                     t::error_message.eq(Some(message.as_str())),

@@ -1,0 +1,2 @@
+DROP TABLE transfer_claims;
+ALTER TABLE bulk_transfers DROP COLUMN claimed_through;
