@@ -278,7 +278,10 @@ fn check(c: &mut DbConn, m: &Model, worlds: &[World; 2], at: &str) {
     let mut stored: Vec<(i64, String)> = Vec::new();
     for &pk in m.bulks.keys() {
         let rows = transfers::page(c, pk, None, None, 1_000_000).unwrap();
-        stored.extend(rows.into_iter().map(|r| (r.id, r.status.as_str().to_string())));
+        stored.extend(
+            rows.into_iter()
+                .map(|r| (r.id, r.status.as_str().to_string())),
+        );
     }
     stored.sort();
     let model: Vec<(i64, String)> = m

@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use db::Backend;
-use db::queries::{settle, transfers};
+use db::models::now;
+use db::queries::{settle, sweep, transfers};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -16,6 +17,7 @@ both_backends!(
     claim_limits_and_order,
     page_with_cursor_and_status,
     count_by_status_per_bulk,
+    range_claims_keep_rows_in_flight_until_an_outcome,
 );
 
 fn concurrent_claims_are_disjoint(backend: Backend) {
@@ -116,7 +118,10 @@ fn claim_limits_and_order(backend: Backend) {
     assert!(transfers::claim(&mut c, bulk.id, 10).unwrap().is_empty());
     // Handed out by range: nothing written to the row, PROCESSING as the gateway shows it.
     let stored = transfers::get(&mut c, first[1].id).unwrap();
-    assert_eq!((stored.status.as_str(), stored.attempt_count), ("PENDING", 0));
+    assert_eq!(
+        (stored.status.as_str(), stored.attempt_count),
+        ("PENDING", 0)
+    );
     let shown = transfers::page(&mut c, bulk.id, Some("PROCESSING"), None, 10).unwrap();
     assert_eq!(
         shown.iter().map(|r| r.id).collect::<Vec<_>>(),
@@ -124,7 +129,10 @@ fn claim_limits_and_order(backend: Backend) {
     );
     let done = transfers::get(&mut c, first[0].id).unwrap();
     assert_eq!((done.status.as_str(), done.attempt_count), ("COMPLETED", 1));
-    assert_eq!(done.first_attempt_at, done.completed_at, "attempt written with the outcome");
+    assert_eq!(
+        done.first_attempt_at, done.completed_at,
+        "attempt written with the outcome"
+    );
     assert!(
         transfers::claim(&mut c, bulk.id + 100, 10)
             .unwrap()
@@ -225,4 +233,117 @@ fn count_by_status_per_bulk(backend: Backend) {
     );
     assert_eq!(transfers::count(&mut c).unwrap(), 9);
     assert_ledger(&mut c, w.account.id);
+}
+
+/// Issue 18 item 2: a first send is handed out by range without writing its rows; such a row is in
+/// flight for every reader until its outcome, a hand-back leaves the range's custody and is claimed
+/// again one by one, and a lost claim makes its rows UNKNOWN once, with the claim's time.
+fn range_claims_keep_rows_in_flight_until_an_outcome(backend: Backend) {
+    let mut tdb = test_db(backend);
+    let mut c = tdb.conn().unwrap();
+    let w = world(&mut c, "CNSS", 10_000);
+    let bulk = create_bulk(&mut c, &w, &[1, 2, 3, 4]);
+    let before = now();
+    let got = transfers::claim(&mut c, bulk.id, 3).unwrap();
+    assert_eq!(got.len(), 3);
+    for r in &got {
+        let stored = transfers::get(&mut c, r.id).unwrap();
+        assert_eq!(
+            stored.status.as_str(),
+            "PENDING",
+            "nothing written at claim"
+        );
+        assert_eq!(r.status.as_str(), "PROCESSING");
+    }
+    assert_eq!(
+        db::queries::bulks::get(&mut c, bulk.id)
+            .unwrap()
+            .claimed_through,
+        got[2].id
+    );
+    // Still one row to hand out; once it is taken, none (the others are in flight).
+    assert!(transfers::has_pending(&mut c, bulk.id).unwrap());
+    let last = transfers::claim(&mut c, bulk.id, 10).unwrap();
+    assert_eq!(last.len(), 1);
+    assert!(!transfers::has_pending(&mut c, bulk.id).unwrap());
+    assert!(transfers::claim(&mut c, bulk.id, 10).unwrap().is_empty());
+    let mut counts = transfers::count_by_status(&mut c, bulk.id).unwrap();
+    counts.sort();
+    assert_eq!(counts, [("PROCESSING".to_string(), 4)]);
+
+    // got[0] was never sent (adapter down): handed back, due at once, claimed one by one.
+    // got[1] proved never prepared: handed back for later.
+    settle::settle_batch(
+        &mut c,
+        &[
+            settle::SettleItem {
+                transfer_pk: got[0].id,
+                resolution: settle::Resolution::Requeue {
+                    reason: "down".into(),
+                },
+            },
+            settle::SettleItem {
+                transfer_pk: got[1].id,
+                resolution: settle::Resolution::Retry {
+                    code: "QUOTE_TIMEOUT".into(),
+                    message: "quote".into(),
+                    retry_at: now() + minutes(10),
+                },
+            },
+        ],
+    )
+    .unwrap();
+    assert!(transfers::has_pending(&mut c, bulk.id).unwrap());
+    let again = transfers::claim(&mut c, bulk.id, 10).unwrap();
+    assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), [got[0].id]);
+    let stored = transfers::get(&mut c, got[0].id).unwrap();
+    assert_eq!(
+        (stored.status.as_str(), stored.attempt_count),
+        ("PROCESSING", 2)
+    );
+
+    // The worker is lost: its range claims are judged after the grace. got[2] and last[0] (in
+    // flight by range) and got[0] (PROCESSING) become UNKNOWN; got[1] waits for its re-send.
+    assert_eq!(
+        sweep::expire_processing(&mut c, before - minutes(1)).unwrap(),
+        0
+    );
+    assert_eq!(
+        sweep::expire_processing(&mut c, now() + minutes(1)).unwrap(),
+        3
+    );
+    for id in [got[0].id, got[2].id, last[0].id] {
+        assert_eq!(status_of(&mut c, id), "UNKNOWN");
+    }
+    let lost = transfers::get(&mut c, got[2].id).unwrap();
+    assert_eq!(lost.attempt_count, 1);
+    assert!(lost.first_attempt_at.unwrap() >= before);
+    assert_eq!(status_of(&mut c, got[1].id), "PENDING");
+    assert_eq!(
+        sweep::expire_processing(&mut c, now() + minutes(1)).unwrap(),
+        0,
+        "judged once"
+    );
+    // An outcome arriving late for a lost row still settles it, once.
+    let out = settle::settle_batch(
+        &mut c,
+        &[settle::SettleItem {
+            transfer_pk: last[0].id,
+            resolution: settle::Resolution::Completed,
+        }],
+    )
+    .unwrap();
+    assert_eq!(out[0].newly_completed, 1);
+    assert_ledger(&mut c, w.account.id);
+    // A never-sent PENDING row (got[1], handed back) is not settled by a stray outcome.
+    let out = settle::settle_batch(
+        &mut c,
+        &[settle::SettleItem {
+            transfer_pk: got[1].id,
+            resolution: settle::Resolution::Completed,
+        }],
+    )
+    .unwrap();
+    assert!(out.is_empty());
+    assert_eq!(status_of(&mut c, got[1].id), "PENDING");
 }

@@ -122,7 +122,8 @@ fn not_from(to: TransferStatus) -> Vec<&'static str> {
 
 /// `attempt_count` after an outcome: a row sent by range claim (still PENDING) counts its attempt
 /// now; a row claimed one by one counted it at its claim.
-fn attempt_counted() -> diesel::dsl::Eq<t::attempt_count, diesel::expression::SqlLiteral<diesel::sql_types::Integer>> {
+fn attempt_counted()
+-> diesel::dsl::Eq<t::attempt_count, diesel::expression::SqlLiteral<diesel::sql_types::Integer>> {
     t::attempt_count.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
         "attempt_count + CASE WHEN status = 'PENDING' THEN 1 ELSE 0 END",
     ))
@@ -190,13 +191,11 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
             Resolution::Completed => {}
             Resolution::Failed { code, message } => {
                 let row: Option<(i64, i64, i64)> = diesel::update(
-                    t::individual_transfers
-                        .find(item.transfer_pk)
-                        .filter(
-                            t::status
-                                .ne_all(not_from(TransferStatus::Failed))
-                                .or(in_flight_by_range()),
-                        ),
+                    t::individual_transfers.find(item.transfer_pk).filter(
+                        t::status
+                            .ne_all(not_from(TransferStatus::Failed))
+                            .or(in_flight_by_range()),
+                    ),
                 )
                 .set((
                     attempt_counted(),
@@ -223,13 +222,11 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 next_lookup_at,
             } => {
                 diesel::update(
-                    t::individual_transfers
-                        .find(item.transfer_pk)
-                        .filter(
-                            t::status
-                                .eq_any(from(TransferStatus::Unknown))
-                                .or(in_flight_by_range()),
-                        ),
+                    t::individual_transfers.find(item.transfer_pk).filter(
+                        t::status
+                            .eq_any(from(TransferStatus::Unknown))
+                            .or(in_flight_by_range()),
+                    ),
                 )
                 .set((
                     attempt_counted(),
@@ -253,13 +250,11 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                     .transition(TransferStatus::Pending)
                     .map_err(DbError::Transition)?;
                 diesel::update(
-                    t::individual_transfers
-                        .find(item.transfer_pk)
-                        .filter(
-                            t::status
-                                .eq(TransferStatus::Processing.as_str())
-                                .or(in_flight_by_range()),
-                        ),
+                    t::individual_transfers.find(item.transfer_pk).filter(
+                        t::status
+                            .eq(TransferStatus::Processing.as_str())
+                            .or(in_flight_by_range()),
+                    ),
                 )
                 .set((
                     attempt_counted(),
@@ -279,13 +274,11 @@ fn settle_in_tx(c: &mut DbConn, items: &[SettleItem]) -> DbResult<Vec<BulkCounte
                 retry_at,
             } => {
                 diesel::update(
-                    t::individual_transfers
-                        .find(item.transfer_pk)
-                        .filter(
-                            t::status
-                                .eq_any(from(TransferStatus::Pending))
-                                .or(in_flight_by_range()),
-                        ),
+                    t::individual_transfers.find(item.transfer_pk).filter(
+                        t::status
+                            .eq_any(from(TransferStatus::Pending))
+                            .or(in_flight_by_range()),
+                    ),
                 )
                 .set((
                     attempt_counted(),

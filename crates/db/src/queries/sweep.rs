@@ -107,7 +107,13 @@ pub fn expire_processing(conn: &mut DbConn, claimed_before: NaiveDateTime) -> Db
             .filter(tc::claimed_at.lt(claimed_before))
             .order(tc::id.asc())
             .limit(500)
-            .select((tc::id, tc::bulk_pk, tc::first_id, tc::last_id, tc::claimed_at))
+            .select((
+                tc::id,
+                tc::bulk_pk,
+                tc::first_id,
+                tc::last_id,
+                tc::claimed_at,
+            ))
             .load(conn)?;
         if old.is_empty() {
             break;

@@ -180,7 +180,9 @@ pub fn claim(conn: &mut DbConn, bulk_pk: i64, limit: i64) -> DbResult<Vec<Transf
                     .limit(room)
                     .select(Transfer::as_select())
                     .load($c)?;
-                if let (Some(lo), Some(hi)) = (first.first().map(|r| r.id), first.last().map(|r| r.id)) {
+                if let (Some(lo), Some(hi)) =
+                    (first.first().map(|r| r.id), first.last().map(|r| r.id))
+                {
                     diesel::update(b::bulk_transfers.find(bulk_pk))
                         .set(b::claimed_through.eq(hi))
                         .execute($c)?;
