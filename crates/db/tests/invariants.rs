@@ -10,7 +10,6 @@ use db::models::now;
 use db::queries::settle::{Resolution, SettleItem, settle_batch};
 use db::queries::{accounts, bulks, sweep, transfers};
 use db::{Backend, DbConn, DbError};
-use diesel::prelude::*;
 use domain::{BulkState, TransferStatus};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
